@@ -1,0 +1,236 @@
+"""Storage schema (SQLAlchemy 2). Alembic migrations in `core/migrations` create it.
+
+One schema serves SQLite (embedded default) and PostgreSQL (production); only portable
+types are used (JSON, not JSONB; text dates are never used: real DATE columns).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Party(Base):
+    """One applicant, inventor, agency...: the normalized name makes one party of its spellings."""
+
+    __tablename__ = "parties"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    party_key: Mapped[str] = mapped_column(String(440), unique=True)
+    norm_name: Mapped[str] = mapped_column(String(400), index=True)
+    name: Mapped[str] = mapped_column(String(400))
+    kind: Mapped[str] = mapped_column(String(20), default="unknown")
+    country: Mapped[str] = mapped_column(String(8), default="")
+    identifiers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class PartyAlias(Base):
+    __tablename__ = "party_aliases"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    party_id: Mapped[int] = mapped_column(ForeignKey("parties.id", ondelete="CASCADE"), index=True)
+    alias: Mapped[str] = mapped_column(String(400))
+    __table_args__ = (UniqueConstraint("party_id", "alias", name="uq_party_alias"),)
+
+
+class PatentDocument(Base):
+    __tablename__ = "patent_documents"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    doc_key: Mapped[str] = mapped_column(String(120), unique=True)
+    number: Mapped[str] = mapped_column(String(80), index=True)
+    number_norm: Mapped[str] = mapped_column(String(80), index=True)
+    country: Mapped[str] = mapped_column(String(4))
+    kind: Mapped[str] = mapped_column(String(8), default="")
+    doc_type: Mapped[str] = mapped_column(String(16))
+    stage: Mapped[str] = mapped_column(String(16))
+    number_is_synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
+    application_number: Mapped[str | None] = mapped_column(String(80), index=True)
+    application_date: Mapped[dt.date | None] = mapped_column(Date)
+    publication_date: Mapped[dt.date | None] = mapped_column(Date, index=True)
+    grant_date: Mapped[dt.date | None] = mapped_column(Date)
+    language: Mapped[str | None] = mapped_column(String(8))
+    family_id: Mapped[str | None] = mapped_column(String(40), index=True)
+    legal_status: Mapped[str | None] = mapped_column(String(40))
+    title: Mapped[str | None] = mapped_column(Text)  # display title (preferred language)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)  # the validated PatentRecord
+    content_hash: Mapped[str] = mapped_column(String(64))
+    source_format: Mapped[str] = mapped_column(String(60))
+    source_path: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+
+    classifications: Mapped[list[PatentClassification]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True
+    )
+    party_links: Mapped[list[PatentParty]] = relationship(cascade="all, delete-orphan", passive_deletes=True)
+
+
+class PatentClassification(Base):
+    __tablename__ = "patent_classifications"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("patent_documents.id", ondelete="CASCADE"), index=True)
+    scheme: Mapped[str] = mapped_column(String(12))
+    symbol: Mapped[str] = mapped_column(String(40))
+    main: Mapped[bool] = mapped_column(Boolean, default=False)
+    source: Mapped[str] = mapped_column(String(12), default="office")
+    __table_args__ = (Index("ix_pc_scheme_symbol", "scheme", "symbol"),)
+
+
+class PatentParty(Base):
+    __tablename__ = "patent_parties"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("patent_documents.id", ondelete="CASCADE"), index=True)
+    party_id: Mapped[int] = mapped_column(ForeignKey("parties.id"), index=True)
+    role: Mapped[str] = mapped_column(String(20))
+    sequence: Mapped[int] = mapped_column(Integer, default=0)
+    name_as_printed: Mapped[str] = mapped_column(String(400))
+
+
+class PatentCitation(Base):
+    __tablename__ = "patent_citations"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("patent_documents.id", ondelete="CASCADE"), index=True)
+    cited_country: Mapped[str | None] = mapped_column(String(4))
+    cited_number: Mapped[str | None] = mapped_column(String(80), index=True)
+    cited_kind: Mapped[str | None] = mapped_column(String(8))
+    category: Mapped[str | None] = mapped_column(String(40))
+    text: Mapped[str | None] = mapped_column(Text)
+
+
+class Trademark(Base):
+    __tablename__ = "trademarks"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tm_key: Mapped[str] = mapped_column(String(120), unique=True)
+    number: Mapped[str] = mapped_column(String(80), index=True)
+    country: Mapped[str] = mapped_column(String(4))
+    mark: Mapped[str | None] = mapped_column(String(400), index=True)
+    mark_type: Mapped[str | None] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(24), index=True)
+    filing_date: Mapped[dt.date | None] = mapped_column(Date, index=True)
+    registration_date: Mapped[dt.date | None] = mapped_column(Date)
+    expiry_date: Mapped[dt.date | None] = mapped_column(Date)
+    publication_date: Mapped[dt.date | None] = mapped_column(Date)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    source_format: Mapped[str] = mapped_column(String(60))
+    source_path: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+
+    goods: Mapped[list[TrademarkGoods]] = relationship(cascade="all, delete-orphan", passive_deletes=True)
+    party_links: Mapped[list[TrademarkParty]] = relationship(cascade="all, delete-orphan", passive_deletes=True)
+
+
+class TrademarkGoods(Base):
+    __tablename__ = "trademark_goods"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    trademark_id: Mapped[int] = mapped_column(ForeignKey("trademarks.id", ondelete="CASCADE"), index=True)
+    nice_class: Mapped[int] = mapped_column(Integer, index=True)
+    group_code: Mapped[str | None] = mapped_column(String(8), index=True)
+    text: Mapped[str | None] = mapped_column(Text)
+
+
+class TrademarkParty(Base):
+    __tablename__ = "trademark_parties"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    trademark_id: Mapped[int] = mapped_column(ForeignKey("trademarks.id", ondelete="CASCADE"), index=True)
+    party_id: Mapped[int] = mapped_column(ForeignKey("parties.id"), index=True)
+    role: Mapped[str] = mapped_column(String(20))
+    name_as_printed: Mapped[str] = mapped_column(String(400))
+
+
+class Event(Base):
+    """A procedural or record event: filed, published, granted, record-updated, transferred..."""
+
+    __tablename__ = "events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entity: Mapped[str] = mapped_column(String(20))  # patent | trademark | party
+    entity_id: Mapped[int] = mapped_column(Integer)
+    number: Mapped[str] = mapped_column(String(80), index=True)
+    event_type: Mapped[str] = mapped_column(String(40), index=True)
+    date: Mapped[dt.date | None] = mapped_column(Date)
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    __table_args__ = (Index("ix_event_entity", "entity", "entity_id"),)
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(120))
+    role: Mapped[str] = mapped_column(String(20))
+    action: Mapped[str] = mapped_column(String(60))
+    entity: Mapped[str] = mapped_column(String(20))
+    entity_ref: Mapped[str] = mapped_column(String(120))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class ImportRun(Base):
+    __tablename__ = "import_runs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    path: Mapped[str] = mapped_column(Text)
+    format: Mapped[str] = mapped_column(String(60))
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    status: Mapped[str] = mapped_column(String(20), default="running")
+    counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    errors: Mapped[list[Any]] = mapped_column(JSON, default=list)
+
+
+class SchemeEntry(Base):
+    """An entry of a classification scheme: IPC (per edition), Nice, 类似群, Locarno."""
+
+    __tablename__ = "scheme_entries"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    scheme: Mapped[str] = mapped_column(String(20))  # ipc | nice | cn-group | cn-item | locarno
+    version: Mapped[str] = mapped_column(String(20))  # e.g. 2026.01, 1980, ncl13, 2017
+    symbol: Mapped[str] = mapped_column(String(40))
+    level: Mapped[str] = mapped_column(String(20))  # section|class|subclass|main-group|subgroup|group|item...
+    parent: Mapped[str | None] = mapped_column(String(40), index=True)
+    title_zh: Mapped[str | None] = mapped_column(Text)
+    title_en: Mapped[str | None] = mapped_column(Text)
+    extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    __table_args__ = (
+        UniqueConstraint("scheme", "version", "symbol", name="uq_scheme_symbol"),
+        Index("ix_scheme_symbol", "scheme", "symbol"),
+    )
+
+
+class ApiToken(Base):
+    """An API credential: who the caller is and which role they act in."""
+
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    actor: Mapped[str] = mapped_column(String(120))
+    role: Mapped[str] = mapped_column(String(20))
+    party_id: Mapped[int | None] = mapped_column(ForeignKey("parties.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Meta(Base):
+    __tablename__ = "meta"
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)

@@ -1,0 +1,56 @@
+"""Shared fixtures: the real data folder, and a store on SQLite and (when available) PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "data"
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    if not SHARED.is_dir():
+        pytest.skip("../shared/data is not present")
+    return SHARED
+
+
+def _reset_pg(url: str) -> None:
+    from sqlalchemy import create_engine
+
+    eng = create_engine(url)
+    with eng.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    eng.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def store(request, tmp_path, monkeypatch):
+    """A fresh, migrated store. The same suite runs on both backends."""
+    from ipoffice.core.store import open_store
+
+    monkeypatch.setenv("IPOFFICE_HOME", str(tmp_path / "home"))
+    if request.param == "postgres":
+        url = os.environ.get("IPOFFICE_TEST_PG_URL")
+        if not url:
+            pytest.skip("IPOFFICE_TEST_PG_URL not set (CI sets it)")
+        _reset_pg(url)
+        s = open_store(tmp_path / "home", url=url)
+    else:
+        s = open_store(tmp_path / "home")
+    yield s
+    s.engine.dispose()
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch) -> Path:
+    """An empty data home for CLI tests (SQLite)."""
+    h = tmp_path / "home"
+    monkeypatch.setenv("IPOFFICE_HOME", str(h))
+    monkeypatch.delenv("IPOFFICE_DATABASE_URL", raising=False)
+    return h
