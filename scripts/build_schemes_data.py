@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# ruff: noqa: E501  (the SOURCES.md template below holds Markdown table rows)
 """Regenerate `src/ipoffice/core/schemes_data/` from the collected scheme files.
 
     .venv/bin/python scripts/build_schemes_data.py [--src /work/shared/data/schemes] [--out DIR]
@@ -220,6 +221,9 @@ def build_ipc(src: Path, out: Path) -> dict[str, object]:
             if par not in syms:
                 inferred.add(par)
             par = tree23.get(par, (0, None))[1]
+    # sections, classes, subclasses and main groups missing from the source while symbols below them are there
+    for sym in sorted(syms):
+        inferred.update(a for a in ipc_ancestors(sym) if a not in syms)
     for sym in inferred:
         zh[sym] = None
     syms |= inferred
@@ -330,7 +334,54 @@ def build_nice(src: Path, out: Path) -> dict[str, object]:
     return {"classes": len(out_classes), "terms": len(terms)}
 
 
-_NOTE_START = re.compile(r"(?m)^\s*注[：:]")
+_NOTE_AT = re.compile(r"注[：:]")
+_ITEM_CODE = re.compile(r"C?\d{6}")
+_PART_HEAD = re.compile(r"^[(（][一二三四五六七八九十]+[)）]")
+_NUMBERED = re.compile(r"(?:(?<=[；;。])|^)\s*(?=\d+[.．])")
+
+
+def group_notes(text: str) -> list[str]:
+    """The 注 notes of a group's published text, one string per numbered note, in order.
+
+    A note starts at a line beginning with 注：, at 注： after the items of a line, or is a line of
+    text before the first item line (a preface such as 本类似群各部分之间商品不类似); it runs on over
+    following lines until a line with items or a part heading such as (二).
+    """
+    chunks: list[list[str]] = []  # [part heading in force, text]
+    in_note = False
+    seen_items = False
+    part = ""
+    for line in text.split("\n"):
+        t = line.strip()
+        if not t:
+            continue
+        m = _NOTE_AT.search(t)
+        head = _PART_HEAD.match(t)
+        if t.startswith("注") and m and m.start() <= 1:
+            chunks.append([part, t[m.end() :].strip()])
+            in_note = True
+        elif head or _ITEM_CODE.search(t):
+            if head:
+                part = head.group(0).replace("（", "(").replace("）", ")")
+            seen_items = True
+            in_note = False
+            if m:  # items, then 注：… on the same line
+                chunks.append([part, t[m.end() :].strip()])
+                in_note = True
+        elif in_note and chunks:
+            chunks[-1][1] += ("\n" if _NUMBERED.match(t) else "") + t
+        elif not seen_items:
+            chunks.append(["", t])
+            in_note = True
+    notes: list[str] = []
+    for part_of, c in chunks:
+        for piece in re.split(r"\n|" + _NUMBERED.pattern, c):
+            piece = (piece or "").strip()
+            if not piece:
+                continue
+            # a note about "本部分" (this part) gets the part it follows
+            notes.append(f"第{part_of}部分：{piece}" if part_of and "本部分" in piece else piece)
+    return notes
 
 
 def build_cn(src: Path, out: Path) -> dict[str, object]:
@@ -338,16 +389,12 @@ def build_cn(src: Path, out: Path) -> dict[str, object]:
     with open(src / "cn-similar-groups" / "cn_similar_groups_zh.csv", encoding="utf-8", newline="") as f:
         for r in csv.DictReader(f):
             text = r["group_text"].replace("\r", "").strip()
-            m = _NOTE_START.search(text)
-            notes_raw = text[m.end() :].strip() if m else ""
-            # split "1.…；2.…" / one note per line into numbered notes
-            parts = [p.strip() for p in re.split(r"(?:(?<=[；;。\n])|^)\s*(?=\d+[.．])", notes_raw) if p.strip()]
             groups.append(
                 {
                     "class": r["class_code"].zfill(2),
                     "code": r["group_code"].strip(),
                     "title": r["group_title"].strip(),
-                    "notes": parts,
+                    "notes": group_notes(text),
                     "text": text,
                 }
             )
@@ -358,7 +405,13 @@ def build_cn(src: Path, out: Path) -> dict[str, object]:
     with open(src / "cn-similar-groups" / "cn_similar_group_items_zh.csv", encoding="utf-8", newline="") as f:
         for r in csv.DictReader(f):
             items.append(
-                [r["group_code"].strip(), r["group_part"].strip(), r["item_code"].strip(), r["item_name"].strip(), r["cn_specific_item"].strip() or "0"]
+                [
+                    r["group_code"].strip(),
+                    r["group_part"].strip(),
+                    r["item_code"].strip(),
+                    r["item_name"].strip(),
+                    r["cn_specific_item"].strip() or "0",
+                ]
             )
     # keep the source order within a group (it is the published order)
     write_gz(out / "cn-items.tsv.gz", tsv_text(["group", "part", "code", "name", "cn_specific"], items))
@@ -414,15 +467,17 @@ legal.**
   subclass scrape (sections, classes, subclasses A–F; edition not stated, about 2023), `o` = IPC **1980** (3rd edition):
   older text, may not match the 2026 meaning. "Definitions"/"Warning" rows, HTML residue and trailing `[YYYY.MM]`
   markers were removed; whitespace collapsed.
-- **Subgroups the PDF parse lost** (`inferred` = `i`, no Chinese title) are added where the 2023.01 tree makes them
-  the parent of a subgroup that is present (e.g. `E21B 47/02`, parent of the present `E21B 47/022`).
+- **Entries the source lacks but whose descendants it has** are added (`inferred` = `i`, no Chinese title): the
+  class, subclass or main group of a present symbol (e.g. class `C01`, subclass `B62J`), and subgroups that the
+  2023.01 tree makes the parent of a present subgroup (e.g. `E21B 47/02`, parent of the present `E21B 47/022`).
 - **Parents of subgroups** (`parent`, `dots`, `dots_source`): the Chinese source has no dot levels; where the 2023.01
   scrape (bullet depth) or the 1980 master file (kind 1–8) has the symbol, its parent chain is used, walking up to the
   nearest symbol present in 2026.01 and never leaving the main group; else the parent is the main group and `dots` is empty.
 - **Nice classes**: the English class heading/note/includes/excludes as published; `heading_zh`/`notes_zh` are the
   Chinese class heading and 【注释】 from the Chinese similar-goods table (NCL 12-2025 text, not 13).
 - **Nice terms**: basic number, class, term; whitespace collapsed. Edition not stated (probably NCL 12-2024/2025).
-- **CN groups**: class, code, title, the full published `text` of the group, and `notes` = the 注 part split into numbered notes.
+- **CN groups**: class, code, title, the full published `text` of the group, and `notes` = the 注 notes split into
+  numbered notes (a note speaking of 本部分 is prefixed with the part it follows, e.g. `第(三)部分：本部分为金属氧化物；`).
 - **CN items**: as in the derived CSV (one row per group occurrence; ※/C-code items flagged `cn_specific`).
 - **Locarno**: class numbers and titles; indications with WIPO "ID No", class and label; the 32 synthetic
   "Miscellaneous" entries (no ID) dropped. Locarno subclass codes are not in the source.

@@ -58,8 +58,9 @@ def test_upsert_is_idempotent_and_records_changes(store, shared_data):
         doc = s.scalars(select(t.PatentDocument).where(t.PatentDocument.doc_key == recs[0].key)).one()
         assert doc.legal_status == "lapsed"
         # children were replaced, not duplicated
-        ncls = s.scalar(select(func.count(t.PatentClassification.id)).where(
-            t.PatentClassification.document_id == doc.id))
+        ncls = s.scalar(
+            select(func.count(t.PatentClassification.id)).where(t.PatentClassification.document_id == doc.id)
+        )
         assert ncls == len(recs[0].classifications)
 
 
@@ -75,14 +76,20 @@ def test_lifecycle_events_from_dates(store, shared_data):
 
 def test_one_party_however_written(store):
     base = dict(country="CN", kind="A", stage="application", publication_date=dt.date(2020, 1, 1))
-    a = PatentRecord(number="CN1", parties=[PartyRef(name="华为技术有限公司", role="applicant", kind="organization")],
-                     **base)
-    b = PatentRecord(number="CN2", parties=[PartyRef(name="華為技術有限公司", role="applicant", kind="organization")],
-                     **base)
-    c = PatentRecord(number="CN3", parties=[PartyRef(name="ＨＵＡＷＥＩ  Technologies Co., Ltd.", role="applicant",
-                                                     kind="organization"),
-                                            PartyRef(name="Huawei Technologies Co Ltd", role="applicant",
-                                                     kind="organization")], **base)
+    a = PatentRecord(
+        number="CN1", parties=[PartyRef(name="华为技术有限公司", role="applicant", kind="organization")], **base
+    )
+    b = PatentRecord(
+        number="CN2", parties=[PartyRef(name="華為技術有限公司", role="applicant", kind="organization")], **base
+    )
+    c = PatentRecord(
+        number="CN3",
+        parties=[
+            PartyRef(name="ＨＵＡＷＥＩ  Technologies Co., Ltd.", role="applicant", kind="organization"),
+            PartyRef(name="Huawei Technologies Co Ltd", role="applicant", kind="organization"),
+        ],
+        **base,
+    )
     with store.session() as s:
         upsert_patents(s, [(a, "x"), (b, "x")], PartyResolver())
         upsert_patents(s, [(c, "x")], PartyResolver())
@@ -112,8 +119,15 @@ def test_find_by_number_forms(store, shared_data):
 
 def test_public_never_sees_unpublished(store, shared_data):
     rec = real_patents(shared_data, n=1)[0]
-    secret = rec.model_copy(update={"number": "99999999", "kind": "A1", "stage": "application",
-                                    "publication_date": None, "grant_date": None})
+    secret = rec.model_copy(
+        update={
+            "number": "99999999",
+            "kind": "A1",
+            "stage": "application",
+            "publication_date": None,
+            "grant_date": None,
+        }
+    )
     with store.session() as s:
         upsert_patents(s, [(rec, "x"), (secret, "x")], PartyResolver())
         s.commit()
@@ -128,9 +142,14 @@ def test_public_never_sees_unpublished(store, shared_data):
 
 
 def test_trademark_upsert(store):
-    tm = TrademarkRecord(number="TM1", mark="蓝月亮", goods=[{"nice_class": 3, "group": "0301"}],
-                         parties=[PartyRef(name="甲公司", role="applicant")], status="registered",
-                         filing_date=dt.date(2015, 3, 1))
+    tm = TrademarkRecord(
+        number="TM1",
+        mark="蓝月亮",
+        goods=[{"nice_class": 3, "group": "0301"}],
+        parties=[PartyRef(name="甲公司", role="applicant")],
+        status="registered",
+        filing_date=dt.date(2015, 3, 1),
+    )
     with store.session() as s:
         assert upsert_trademarks(s, [(tm, "x")], PartyResolver()).loaded == 1
         assert upsert_trademarks(s, [(tm, "x")], PartyResolver()).unchanged == 1

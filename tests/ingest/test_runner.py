@@ -11,24 +11,35 @@ from ipoffice.ingest.runner import import_path
 
 
 def _jsonl(path, rows):
-    path.write_text("\n".join(r if isinstance(r, str) else json.dumps(r, ensure_ascii=False) for r in rows) + "\n",
-                    encoding="utf-8")
+    path.write_text(
+        "\n".join(r if isinstance(r, str) else json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8"
+    )
     return path
 
 
-GOOD = {"record": "patent", "number": "CN113781974A", "country": "CN", "kind": "A", "stage": "application",
-        "titles": {"zh": "显示设备"}, "publication_date": "2021-12-10",
-        "parties": [{"name": "海信视像科技股份有限公司", "role": "applicant", "kind": "organization"}]}
+GOOD = {
+    "record": "patent",
+    "number": "CN113781974A",
+    "country": "CN",
+    "kind": "A",
+    "stage": "application",
+    "titles": {"zh": "显示设备"},
+    "publication_date": "2021-12-10",
+    "parties": [{"name": "海信视像科技股份有限公司", "role": "applicant", "kind": "organization"}],
+}
 
 
 def test_bad_records_reported_rest_loads(store, tmp_path):
-    f = _jsonl(tmp_path / "batch.jsonl", [
-        GOOD,
-        {**GOOD, "number": "CN2", "publication_date": "2021-13-45"},  # bad date
-        {k: v for k, v in GOOD.items() if k != "number"},  # missing number
-        '{"record": "patent", "number": ',  # truncated line
-        {**GOOD, "number": "CN3", "titles": {"zh": "另一个"}},
-    ])
+    f = _jsonl(
+        tmp_path / "batch.jsonl",
+        [
+            GOOD,
+            {**GOOD, "number": "CN2", "publication_date": "2021-13-45"},  # bad date
+            {k: v for k, v in GOOD.items() if k != "number"},  # missing number
+            '{"record": "patent", "number": ',  # truncated line
+            {**GOOD, "number": "CN3", "titles": {"zh": "另一个"}},
+        ],
+    )
     rep = import_path(store, f)
     assert (rep.loaded, rep.rejected) == (2, 3)
     assert rep.exit_code() == 1

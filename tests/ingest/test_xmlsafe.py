@@ -36,7 +36,10 @@ def test_external_dtd_not_loaded():
 
 
 def test_ndata_image_entities_of_old_uspto_sgml_allowed():
-    doc = b'<?xml version="1.0"?><!DOCTYPE PATDOC [<!ENTITY US06336130-20020108-D00000.TIF SYSTEM "x.TIF" NDATA TIF>]><PATDOC/>'
+    doc = (
+        b'<?xml version="1.0"?><!DOCTYPE PATDOC [<!ENTITY US06336130-20020108-D00000.TIF SYSTEM "x.TIF" NDATA TIF>]>'
+        b"<PATDOC/>"
+    )
     assert parse_bytes(doc).tag == "PATDOC"
 
 

@@ -10,14 +10,20 @@ from fastapi.testclient import TestClient
 from ipoffice.core.model import PartyRef, PatentRecord
 from ipoffice.core.roles import Role
 from ipoffice.core.store import PartyResolver, upsert_patents
+from ipoffice.ingest.runner import import_path
 from ipoffice.service.api import create_app
 from ipoffice.service.auth import create_token
-from ipoffice.ingest.runner import import_path
 
 SLICE = "patents/uspto-grant-xml/patentprocessor-ipg-slices/ipg120103.small.xml"
-SECRET = PatentRecord(number="202610000001", country="CN", kind="A", stage="application",
-                      application_date=dt.date(2026, 1, 5), titles={"zh": "未公开的发明"},
-                      parties=[PartyRef(name="某某科技有限公司", role="applicant", kind="organization")])
+SECRET = PatentRecord(
+    number="202610000001",
+    country="CN",
+    kind="A",
+    stage="application",
+    application_date=dt.date(2026, 1, 5),
+    titles={"zh": "未公开的发明"},
+    parties=[PartyRef(name="某某科技有限公司", role="applicant", kind="organization")],
+)
 
 
 @pytest.fixture

@@ -11,7 +11,8 @@ from ipoffice.core.roles import Actor
 
 
 def record(session: Session, actor: Actor, action: str, entity: str, ref: str, **details: Any) -> t.AuditEntry:
-    entry = t.AuditEntry(actor=actor.name, role=str(actor.role), action=action, entity=entity, entity_ref=ref,
-                         details=details)
+    entry = t.AuditEntry(
+        actor=actor.name, role=str(actor.role), action=action, entity=entity, entity_ref=ref, details=details
+    )
     session.add(entry)
     return entry

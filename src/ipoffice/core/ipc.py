@@ -12,7 +12,8 @@ Accepted inputs: ``G06F17/30``, ``G06F 17/30``, ``G06F  17/30`` (any spacing, PA
 ``g06f17/30`` (any case), full-width characters (``Ｇ０６Ｆ１７／３０``), the fixed-width 14-character
 master-file form ``G06F0017300000``, leading zeros (``G06F 017/30``), a trailing edition or version
 indicator (``G06F 17/30 (2006.01)``, ``G06F17/30(2006.01)I``, ``[2006.01]``) and ``G06F17`` (read as
-the main group ``G06F 17/00``).
+the main group ``G06F 17/00``; without a slash at most three digits are read as a main group, so
+``G06F 1516`` is refused as ambiguous).
 
 The subgroup digits are a decimal fraction: ``17/3``, ``17/30`` and ``17/300000`` are the same
 group, written canonically with trailing zeros removed but at least two digits (``17/30``).
@@ -134,10 +135,12 @@ def parse_ipc(s: str) -> IpcSymbol:
         return IpcSymbol(sec, kl, sc, int(main), _canonical_sub(sub))
     m = _FREE.fullmatch(t)
     if not m:
-        raise ValueError(
-            f"not an IPC symbol: {s!r} (expected e.g. 'G', 'G06', 'G06F', 'G06F 17/00', 'G06F 17/30' or 'G06F0017300000')"
-        )
+        hint = "expected e.g. 'G', 'G06', 'G06F', 'G06F 17/00', 'G06F 17/30' or 'G06F0017300000'"
+        raise ValueError(f"not an IPC symbol: {s!r} ({hint})")
     sec, kl, sc, main, sub = m.group("section", "klass", "subclass", "main", "sub")
+    if main is not None and len(main) > 3 and "/" not in t and ":" not in t:
+        # "G06F 1516": ST.32 squeezed group (15/16) or a 4-digit main group? Do not guess.
+        raise ValueError(f"ambiguous IPC symbol: {s!r} (write the group with a slash, e.g. 'G06F 15/16')")
     if main is None:
         return IpcSymbol(sec, kl, sc)
     return IpcSymbol(sec, kl, sc, int(main), _canonical_sub(sub))

@@ -14,9 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 DocType = Literal["invention", "utility", "design", "plant", "reissue", "other"]
 Stage = Literal["application", "grant", "other"]
-PartyRole = Literal[
-    "applicant", "inventor", "assignee", "agent", "agency", "examiner", "owner", "representative"
-]
+PartyRole = Literal["applicant", "inventor", "assignee", "agent", "agency", "examiner", "owner", "representative"]
 PartyKind = Literal["person", "organization", "agency", "unknown"]
 Scheme = Literal["ipc", "cpc", "uspc", "locarno", "fi", "fterm", "nice", "other"]
 ClassSource = Literal["office", "suggested"]

@@ -76,7 +76,8 @@ _PUNCT = re.compile(r"[\s\.,;:'\"`·•\-_/\\()\[\]{}<>《》“”‘’、，�
 def normalize_name(name: str) -> str:
     """Canonical form used as the party key (not for display)."""
     s = unicodedata.normalize("NFKC", name)
-    s = _T2S.convert(s)
+    if not s.isascii():
+        s = _T2S.convert(s)
     s = s.casefold().strip()
     s = s.replace("（", "(").replace("）", ")")
     if re.search(r"[\u4e00-\u9fff]", s):

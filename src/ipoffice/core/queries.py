@@ -17,8 +17,13 @@ def find_patents(session: Session, number: str, actor: Actor) -> list[t.PatentDo
     norm = normalize_number(number)
     q = (
         select(t.PatentDocument)
-        .where(or_(t.PatentDocument.number == number, t.PatentDocument.number_norm == norm,
-                   t.PatentDocument.application_number == number))
+        .where(
+            or_(
+                t.PatentDocument.number == number,
+                t.PatentDocument.number_norm == norm,
+                t.PatentDocument.application_number == number,
+            )
+        )
         .options(selectinload(t.PatentDocument.party_links), selectinload(t.PatentDocument.classifications))
         .order_by(t.PatentDocument.publication_date)
     )
@@ -45,11 +50,14 @@ def patent_detail(session: Session, doc: t.PatentDocument) -> dict[str, Any]:
             "title": doc.title,
             "parties": [
                 {**p, "party_id": link.party_id, "party_name": parties[link.party_id].name}
-                for p, link in zip(doc.data.get("parties", []), sorted(doc.party_links, key=lambda x: x.id),
-                                   strict=False)
+                for p, link in zip(
+                    doc.data.get("parties", []), sorted(doc.party_links, key=lambda x: x.id), strict=False
+                )
             ],
-            "events": [{"type": e.event_type, "date": e.date.isoformat() if e.date else None, "details": e.details}
-                       for e in events],
+            "events": [
+                {"type": e.event_type, "date": e.date.isoformat() if e.date else None, "details": e.details}
+                for e in events
+            ],
             "source_path": doc.source_path,
             "updated_at": doc.updated_at.isoformat(),
         }
@@ -62,10 +70,17 @@ def trademark_detail(session: Session, tm: t.Trademark) -> dict[str, Any]:
         select(t.Event).where(t.Event.entity == "trademark", t.Event.entity_id == tm.id).order_by(t.Event.id)
     )
     out = dict(tm.data)
-    out.update({"id": tm.id, "record": "trademark",
-                "events": [{"type": e.event_type, "date": e.date.isoformat() if e.date else None,
-                            "details": e.details} for e in events],
-                "source_path": tm.source_path})
+    out.update(
+        {
+            "id": tm.id,
+            "record": "trademark",
+            "events": [
+                {"type": e.event_type, "date": e.date.isoformat() if e.date else None, "details": e.details}
+                for e in events
+            ],
+            "source_path": tm.source_path,
+        }
+    )
     return out
 
 
@@ -109,11 +124,18 @@ def stats(session: Session, actor: Actor) -> dict[str, Any]:
     by_type = {c: n for c, n in session.execute(counted(t.PatentDocument.doc_type))}
     by_format = {c: n for c, n in session.execute(counted(t.PatentDocument.source_format))}
     tms = session.scalar(select(func.count(t.Trademark.id))) or 0
-    tm_status = {s: n for s, n in session.execute(select(t.Trademark.status, func.count()).group_by(t.Trademark.status))}
+    tm_status = {
+        s: n for s, n in session.execute(select(t.Trademark.status, func.count()).group_by(t.Trademark.status))
+    }
     parties = session.scalar(select(func.count(t.Party.id))) or 0
-    schemes = {f"{s}@{v}": n for s, v, n in session.execute(
-        select(t.SchemeEntry.scheme, t.SchemeEntry.version, func.count()).group_by(t.SchemeEntry.scheme,
-                                                                                t.SchemeEntry.version))}
+    schemes = {
+        f"{s}@{v}": n
+        for s, v, n in session.execute(
+            select(t.SchemeEntry.scheme, t.SchemeEntry.version, func.count()).group_by(
+                t.SchemeEntry.scheme, t.SchemeEntry.version
+            )
+        )
+    }
     events = session.scalar(select(func.count(t.Event.id))) or 0
     return {
         "patents": patents,

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import orjson
 from sqlalchemy import Engine, create_engine, delete, event, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -51,12 +51,16 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001 - DBAPI connec
     cur.close()
 
 
+def _json_dumps(obj: Any) -> str:
+    return orjson.dumps(obj).decode()
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, future=True)
+        engine = create_engine(url, future=True, json_serializer=_json_dumps)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, future=True, pool_pre_ping=True)
+    return create_engine(url, future=True, pool_pre_ping=True, json_serializer=_json_dumps)
 
 
 def migrate(engine: Engine) -> None:
@@ -85,7 +89,7 @@ def open_store(home: Path | None = None, url: str | None = None, create: bool = 
 
 
 def content_hash(data: dict[str, Any]) -> str:
-    return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
+    return hashlib.sha256(orjson.dumps(data, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
 # ---------------------------------------------------------------- parties
@@ -118,7 +122,7 @@ class PartyResolver:
                     }
                     for k in new
                 ]
-                session.execute(insert(t.Party), values)
+                session.execute(insert(t.Party.__table__), values)
                 rows = session.execute(select(t.Party.party_key, t.Party.id).where(t.Party.party_key.in_(new)))
                 self._cache.update({k: i for k, i in rows})
         return [self._cache[k] for k in keys]
@@ -172,8 +176,9 @@ def upsert_patents(
     existing = {}
     for chunk in _chunks(list(by_key), 500):
         for row in session.execute(
-            select(t.PatentDocument.doc_key, t.PatentDocument.id, t.PatentDocument.content_hash, t.PatentDocument.data)
-            .where(t.PatentDocument.doc_key.in_(chunk))
+            select(
+                t.PatentDocument.doc_key, t.PatentDocument.id, t.PatentDocument.content_hash, t.PatentDocument.data
+            ).where(t.PatentDocument.doc_key.in_(chunk))
         ):
             existing[row.doc_key] = row
     new_docs, changed = [], []
@@ -216,16 +221,29 @@ def upsert_patents(
             }
             for rec, src, data, h in new_docs
         ]
-        ids = session.execute(insert(t.PatentDocument).returning(t.PatentDocument.id, sort_by_parameter_order=True), rows)
+        ids = session.execute(
+            insert(t.PatentDocument).returning(t.PatentDocument.id, sort_by_parameter_order=True), rows
+        )
         id_list = [r[0] for r in ids]
-        _insert_patent_children(session, [(i, rec) for i, (rec, *_rest) in zip(id_list, new_docs, strict=True)], parties)
+        _insert_patent_children(
+            session, [(i, rec) for i, (rec, *_rest) in zip(id_list, new_docs, strict=True)], parties
+        )
         ev_rows = []
         for doc_id, (rec, *_r) in zip(id_list, new_docs, strict=True):
             for kind, date in _patent_lifecycle_events(rec):
-                ev_rows.append({"entity": "patent", "entity_id": doc_id, "number": rec.number, "event_type": kind,
-                                "date": date, "details": {}, "recorded_at": now})
+                ev_rows.append(
+                    {
+                        "entity": "patent",
+                        "entity_id": doc_id,
+                        "number": rec.number,
+                        "event_type": kind,
+                        "date": date,
+                        "details": {},
+                        "recorded_at": now,
+                    }
+                )
         if ev_rows:
-            session.execute(insert(t.Event), ev_rows)
+            session.execute(insert(t.Event.__table__), ev_rows)
         res.loaded += len(new_docs)
         res.numbers_loaded.extend(rec.number for rec, *_r in new_docs)
     for rec, src, data, h, old in changed:
@@ -256,9 +274,18 @@ def upsert_patents(
             session.execute(delete(tbl).where(tbl.document_id == old.id))
         _insert_patent_children(session, [(old.id, rec)], parties)
         session.execute(
-            insert(t.Event),
-            [{"entity": "patent", "entity_id": old.id, "number": rec.number, "event_type": "record-updated",
-              "date": dt.date.today(), "details": {"changed": changed_fields, "source": src}, "recorded_at": now}],
+            insert(t.Event.__table__),
+            [
+                {
+                    "entity": "patent",
+                    "entity_id": old.id,
+                    "number": rec.number,
+                    "event_type": "record-updated",
+                    "date": dt.date.today(),
+                    "details": {"changed": changed_fields, "source": src},
+                    "recorded_at": now,
+                }
+            ],
         )
         res.updated += 1
     return res
@@ -270,20 +297,36 @@ def _insert_patent_children(session: Session, docs: list[tuple[int, PatentRecord
     party_ids = iter(parties.resolve(session, all_refs)) if all_refs else iter(())
     for doc_id, rec in docs:
         for c in rec.classifications:
-            cls_rows.append({"document_id": doc_id, "scheme": c.scheme, "symbol": c.symbol, "main": c.main,
-                             "source": c.source})
+            cls_rows.append(
+                {"document_id": doc_id, "scheme": c.scheme, "symbol": c.symbol, "main": c.main, "source": c.source}
+            )
         for seq, p in enumerate(rec.parties):
-            party_rows.append({"document_id": doc_id, "party_id": next(party_ids), "role": p.role,
-                               "sequence": p.sequence if p.sequence is not None else seq, "name_as_printed": p.name})
+            party_rows.append(
+                {
+                    "document_id": doc_id,
+                    "party_id": next(party_ids),
+                    "role": p.role,
+                    "sequence": p.sequence if p.sequence is not None else seq,
+                    "name_as_printed": p.name,
+                }
+            )
         for c in rec.citations:
-            cit_rows.append({"document_id": doc_id, "cited_country": c.country, "cited_number": c.number,
-                             "cited_kind": c.kind, "category": c.category, "text": c.text})
+            cit_rows.append(
+                {
+                    "document_id": doc_id,
+                    "cited_country": c.country,
+                    "cited_number": c.number,
+                    "cited_kind": c.kind,
+                    "category": c.category,
+                    "text": c.text,
+                }
+            )
     if cls_rows:
-        session.execute(insert(t.PatentClassification), cls_rows)
+        session.execute(insert(t.PatentClassification.__table__), cls_rows)
     if party_rows:
-        session.execute(insert(t.PatentParty), party_rows)
+        session.execute(insert(t.PatentParty.__table__), party_rows)
     if cit_rows:
-        session.execute(insert(t.PatentCitation), cit_rows)
+        session.execute(insert(t.PatentCitation.__table__), cit_rows)
 
 
 # ---------------------------------------------------------------- trademarks
@@ -347,8 +390,18 @@ def upsert_trademarks(
             tm_id = session.execute(
                 insert(t.Trademark).returning(t.Trademark.id), [{"tm_key": key, "created_at": now, **values}]
             ).scalar_one()
-            evs = [{"entity": "trademark", "entity_id": tm_id, "number": rec.number, "event_type": k, "date": d,
-                    "details": {}, "recorded_at": now} for k, d in _tm_lifecycle_events(rec)]
+            evs = [
+                {
+                    "entity": "trademark",
+                    "entity_id": tm_id,
+                    "number": rec.number,
+                    "event_type": k,
+                    "date": d,
+                    "details": {},
+                    "recorded_at": now,
+                }
+                for k, d in _tm_lifecycle_events(rec)
+            ]
             res.loaded += 1
             res.numbers_loaded.append(rec.number)
         else:
@@ -356,22 +409,38 @@ def upsert_trademarks(
             session.execute(update(t.Trademark).where(t.Trademark.id == tm_id).values(**values))
             session.execute(delete(t.TrademarkGoods).where(t.TrademarkGoods.trademark_id == tm_id))
             session.execute(delete(t.TrademarkParty).where(t.TrademarkParty.trademark_id == tm_id))
-            changed_fields = sorted(k for k in set(data) | set(old.data or {}) if (old.data or {}).get(k) != data.get(k))
-            evs = [{"entity": "trademark", "entity_id": tm_id, "number": rec.number, "event_type": "record-updated",
-                    "date": dt.date.today(), "details": {"changed": changed_fields, "source": src},
-                    "recorded_at": now}]
+            changed_fields = sorted(
+                k for k in set(data) | set(old.data or {}) if (old.data or {}).get(k) != data.get(k)
+            )
+            evs = [
+                {
+                    "entity": "trademark",
+                    "entity_id": tm_id,
+                    "number": rec.number,
+                    "event_type": "record-updated",
+                    "date": dt.date.today(),
+                    "details": {"changed": changed_fields, "source": src},
+                    "recorded_at": now,
+                }
+            ]
             res.updated += 1
         if evs:
-            session.execute(insert(t.Event), evs)
+            session.execute(insert(t.Event.__table__), evs)
         if rec.goods:
-            session.execute(insert(t.TrademarkGoods), [
-                {"trademark_id": tm_id, "nice_class": g.nice_class, "group_code": g.group, "text": g.text}
-                for g in rec.goods
-            ])
+            session.execute(
+                insert(t.TrademarkGoods.__table__),
+                [
+                    {"trademark_id": tm_id, "nice_class": g.nice_class, "group_code": g.group, "text": g.text}
+                    for g in rec.goods
+                ],
+            )
         if rec.parties:
             ids = parties.resolve(session, rec.parties)
-            session.execute(insert(t.TrademarkParty), [
-                {"trademark_id": tm_id, "party_id": pid, "role": p.role, "name_as_printed": p.name}
-                for pid, p in zip(ids, rec.parties, strict=True)
-            ])
+            session.execute(
+                insert(t.TrademarkParty.__table__),
+                [
+                    {"trademark_id": tm_id, "party_id": pid, "role": p.role, "name_as_printed": p.name}
+                    for pid, p in zip(ids, rec.parties, strict=True)
+                ],
+            )
     return res

@@ -17,7 +17,10 @@ Formats (source_format):
 * ``patentsview-abstracts``: PatentsView query results as JSONL (``patent_number``, ``patent_date``,
   ``patent_title``, ``patent_abstract``): US grants.
 * ``kppatent-zh``: KPPatent-ZH instruction items; ``input`` holds ``标题：``/``摘要：``/``权利声明：``.
-  They carry no numbers, so each gets ``KPZH-<file stem>-<line:06d>`` with ``number_is_synthetic``.
+  The items carry no number field, so each gets ``KPZH-<file stem>-<line:06d>`` with
+  ``number_is_synthetic``; but the claims of the test file were cut from the PDFs with their page
+  headers (``CN113914863A说明书1/4页``), and where such a header names the publication (667 of 696)
+  that number is used instead, the headers are removed and the description fragment is cut off.
   The gold keyphrases (``output``) are annotations, not patent text, and are not loaded.
 * ``patentbench-specs``: US application specifications (title, abstract, description, claims) with
   an application number only: numbered ``APPL-<application number>`` (synthetic).
@@ -26,6 +29,10 @@ Formats (source_format):
   publication and is skipped (``RecordError(skipped=True)``).
 * ``cpc-multilabel-csv``: CSV ``publication_number,text,labels,n_labels`` (CN, Chinese title and
   abstract, CPC subgroup labels; BOM; quoted newlines; blank trailing rows).
+
+Publication numbers are kept as printed (``CN109386840A``); country and kind are split from them and
+give doc_type and stage. A record error inside an archive names ``<archive>::<member>`` and the line
+(abstracts) or the member's ordinal (records); in JSONL and CSV files, the line.
 """
 
 from __future__ import annotations
@@ -104,33 +111,42 @@ _STOPWORDS = {
         "comprenant",
         "invention",
     },
+    "pt": {"um", "uma", "do", "da", "dos", "das", "refere", "invenção", "compreende", "não", "são", "em"},
     "es": {"el", "los", "las", "del", "y", "una", "por", "para", "con", "que", "invención", "comprende"},
 }
 
 
+_STOP_INDEX: dict[str, list[str]] = {}
+for _lang, _words in _STOPWORDS.items():
+    for _w in _words:
+        _STOP_INDEX.setdefault(_w, []).append(_lang)
+
+
 def detect_language(text: str) -> str:
     """ISO 639-1 code of a patent text by script, and for Latin script by common words."""
-    sample = text[:2000]
+    sample = text[:600]
     hangul = len(_HANGUL.findall(sample))
     kana = len(_KANA.findall(sample))
     han = len(_HAN.findall(sample))
-    cyr = len(_CYRILLIC.findall(sample))
-    latin = len(_LATIN.findall(sample))
     if hangul and hangul >= han * 0.2:
         return "ko"
     if kana >= 3 or (kana and kana >= han * 0.05):
         return "ja"
+    latin = len(_LATIN.findall(sample))
     if han and han * 2 >= latin:
         return "zh"
+    cyr = len(_CYRILLIC.findall(sample))
     if cyr and cyr >= latin:
         return "ru"
-    words = _WORD.findall(sample.lower())
-    scores = {lang: sum(w in stop for w in words) for lang, stop in _STOPWORDS.items()}
+    scores = dict.fromkeys(_STOPWORDS, 0)
+    for w in _WORD.findall(sample.lower()):
+        for lang in _STOP_INDEX.get(w, ()):
+            scores[lang] += 1
     best = max(scores, key=lambda k: scores[k])
     return best if scores[best] > scores["en"] else "en"
 
 
-_PUBNO = re.compile(r"^([A-Z]{2})([A-Z]{0,2}\d[\d/-]*?)([A-Z]\d?)?$")
+_PUBNO = re.compile(r"^([A-Z]{2})([A-Z0-9./-]*?\d)([A-Z]\d?)?$")
 
 
 def split_number(printed: str) -> tuple[str | None, str | None]:
@@ -205,15 +221,19 @@ def _member_path(path: Path, member: str) -> Path:
     return Path(f"{path}::{member}")
 
 
-def _iter_tar_members(path: Path) -> Iterator[tuple[tarfile.TarFile, tarfile.TarInfo] | RecordError]:
-    """Regular members of a (gzipped) tar, streaming; a damaged archive ends with a RecordError."""
+def _iter_tar_members(path: Path, suffix: str = ".txt") -> Iterator[tuple[str, bytes] | RecordError]:
+    """(name, content) of each regular member ending in `suffix`, streaming (one member in memory);
+    a damaged archive ends with a RecordError naming the member where reading stopped."""
     count = 0
     try:
         with open(path, "rb") as raw, tarfile.open(fileobj=raw, mode="r|*") as tf:
             for member in tf:
-                if member.isfile():
-                    count += 1
-                    yield tf, member
+                if not member.isfile() or not member.name.endswith(suffix):
+                    continue
+                fh = tf.extractfile(member)
+                data = fh.read() if fh is not None else b""
+                count += 1
+                yield member.name, data
     except READ_ERRORS as exc:
         yield read_error(path, count + 1, exc, what="archive member")
 
@@ -233,20 +253,13 @@ def _group_of(member: str) -> str | None:
 
 def _abstract_lines(path: Path) -> Iterator[tuple[int, str, int, str] | RecordError]:
     """(member index, member name, line number, text line) of every .txt member."""
-    index = -1
-    for item in _iter_tar_members(path):
+    for index, item in enumerate(_iter_tar_members(path)):
         if isinstance(item, RecordError):
             yield item
             return
-        tf, member = item
-        if not member.name.endswith(".txt"):
-            continue
-        index += 1
-        fh = tf.extractfile(member)
-        if fh is None:
-            continue
-        for lineno, raw in enumerate(fh, 1):
-            yield index, member.name, lineno, raw.decode("utf-8", "replace").rstrip("\r\n")
+        name, data = item
+        for lineno, line in enumerate(data.decode("utf-8", "replace").split("\n"), 1):
+            yield index, name, lineno, line.rstrip("\r")
 
 
 def _load_citation_pairs(path: Path) -> dict[str, list[Citation]]:
@@ -292,6 +305,7 @@ def parse_gp_abstracts(path: Path) -> Iterator[Parsed]:
             chosen[number] = (index, lineno, bool(text))
 
     citations = _load_citation_pairs(path)
+    last_name, mpath = "", path
     for item in _abstract_lines(path):
         if isinstance(item, RecordError):
             yield item
@@ -299,7 +313,8 @@ def parse_gp_abstracts(path: Path) -> Iterator[Parsed]:
         index, name, lineno, line = item
         if not line.strip():
             continue
-        mpath = _member_path(path, name)
+        if name != last_name:
+            last_name, mpath = name, _member_path(path, name)
         m = _ABSTRACT_LINE.match(line)
         if not m:
             yield RecordError(path=str(mpath), record=f"#{lineno}", message="not an 'id-…    abstract-…' line")
@@ -335,7 +350,8 @@ _PRIORITY_EVENT = re.compile(r"^Priority (?:to|claimed from) ([A-Z]{2})\s*(\S+)"
 def _sections(text: str) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     cur: list[str] | None = None
-    for line in text.splitlines():
+    for line in text.split("\n"):
+        line = line.rstrip("\r")
         if line and not line[0].isspace():
             if _SECTION.match(line):
                 cur = out.setdefault(line, [])
@@ -438,20 +454,12 @@ def _record_from_sections(secs: dict[str, list[str]], mpath: Path, index: int) -
 
 
 def parse_gp_records(path: Path) -> Iterator[Parsed]:
-    index = -1
-    for item in _iter_tar_members(path):
+    for index, item in enumerate(_iter_tar_members(path)):
         if isinstance(item, RecordError):
             yield item
             return
-        tf, member = item
-        if not member.name.endswith(".txt"):
-            continue
-        index += 1
-        fh = tf.extractfile(member)
-        if fh is None:
-            continue
-        text = fh.read().decode("utf-8", "replace")
-        yield _record_from_sections(_sections(text), _member_path(path, member.name), index)
+        name, data = item
+        yield _record_from_sections(_sections(data.decode("utf-8", "replace")), _member_path(path, name), index)
 
 
 def _sniff_gp_records(head: bytes, path: Path) -> bool:
@@ -557,11 +565,8 @@ def parse_kppatent(path: Path) -> Iterator[Parsed]:
             yield obj
             continue
         text = str(obj.get("input") or "")
-        printed = None
-        if m := _KP_DESCRIPTION_HEADER.search(text) or _KP_CLAIMS_HEADER.search(text):
-            printed = m.group(1)
-            text = text[: _KP_DESCRIPTION_HEADER.search(text).start()] if _KP_DESCRIPTION_HEADER.search(text) else text
-            text = _KP_CLAIMS_HEADER.sub("", text)
+        m = _KP_DESCRIPTION_HEADER.search(text) or _KP_CLAIMS_HEADER.search(text)
+        printed = m.group(1) if m else None
         fields: dict[str, list[str]] = {}
         cur: list[str] | None = None
         for line in text.split("\n"):
@@ -571,11 +576,21 @@ def parse_kppatent(path: Path) -> Iterator[Parsed]:
                 line = line[fm.end() :]
             if cur is not None:
                 cur.append(line)
+        for key, lines in fields.items():
+            joined = "\n".join(lines)
+            if key == "权利声明" and (cut := _KP_DESCRIPTION_HEADER.search(joined)):
+                joined = joined[: cut.start()]
+            joined = _KP_DESCRIPTION_HEADER.sub("", _KP_CLAIMS_HEADER.sub("", joined))
+            fields[key] = joined.split("\n")
         if printed:
             values = _base_values(printed, KPPATENT)
         else:
-            values = {"number": f"KPZH-{stem}-{lineno:06d}", "number_is_synthetic": True, "country": "CN",
-                      "source_format": KPPATENT}
+            values = {
+                "number": f"KPZH-{stem}-{lineno:06d}",
+                "number_is_synthetic": True,
+                "country": "CN",
+                "source_format": KPPATENT,
+            }
         values["language"] = "zh"
         title = clean(" ".join(fields.get("标题", [])))
         abstract = clean("".join(fields.get("摘要", [])))
@@ -753,12 +768,44 @@ def _sniff_cpc_csv(head: bytes, path: Path) -> bool:
 # ---------------------------------------------------------------------------------------------------
 
 for _fmt in (
-    Format(GP_ABSTRACTS, _sniff_gp_abstracts, parse_gp_abstracts, 80, "Google Patents crawl: abstracts by IPC group"),
-    Format(GP_RECORDS, _sniff_gp_records, parse_gp_records, 80, "Google Patents crawl: per-publication records"),
-    Format(PATENTSVIEW, _sniff_patentsview, parse_patentsview, 80, "PatentsView abstracts (JSONL)"),
-    Format(KPPATENT, _sniff_kppatent, parse_kppatent, 80, "KPPatent-ZH Chinese patent texts (JSONL)"),
-    Format(PB_SPECS, _sniff_pb_specs, parse_pb_specs, 80, "patentbench US specifications (JSONL)"),
-    Format(PEDS, _sniff_peds, parse_peds, 80, "USPTO PEDS prosecution rows (JSONL)"),
-    Format(CPC_CSV, _sniff_cpc_csv, parse_cpc_csv, 80, "CN CPC multilabel CSV"),
+    Format(
+        name=GP_ABSTRACTS,
+        sniff=_sniff_gp_abstracts,
+        parse=parse_gp_abstracts,
+        priority=80,
+        description="Google Patents crawl: abstracts by IPC group",
+    ),
+    Format(
+        name=GP_RECORDS,
+        sniff=_sniff_gp_records,
+        parse=parse_gp_records,
+        priority=80,
+        description="Google Patents crawl: per-publication records",
+    ),
+    Format(
+        name=PATENTSVIEW,
+        sniff=_sniff_patentsview,
+        parse=parse_patentsview,
+        priority=80,
+        description="PatentsView abstracts (JSONL)",
+    ),
+    Format(
+        name=KPPATENT,
+        sniff=_sniff_kppatent,
+        parse=parse_kppatent,
+        priority=80,
+        description="KPPatent-ZH Chinese patent texts (JSONL)",
+    ),
+    Format(
+        name=PB_SPECS,
+        sniff=_sniff_pb_specs,
+        parse=parse_pb_specs,
+        priority=80,
+        description="patentbench US specifications (JSONL)",
+    ),
+    Format(
+        name=PEDS, sniff=_sniff_peds, parse=parse_peds, priority=80, description="USPTO PEDS prosecution rows (JSONL)"
+    ),
+    Format(name=CPC_CSV, sniff=_sniff_cpc_csv, parse=parse_cpc_csv, priority=80, description="CN CPC multilabel CSV"),
 ):
     register(_fmt)

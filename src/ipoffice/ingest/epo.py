@@ -27,7 +27,7 @@ from typing import Any
 from lxml import etree
 
 from ipoffice.core.model import Parsed, PatentRecord, RecordError
-from ipoffice.ingest.base import Format, build, localname, parse_xml_chunk, register, split_concatenated
+from ipoffice.ingest.base import Format, build, localname, open_binary, parse_xml_chunk, register
 from ipoffice.ingest.fieldmap import FieldMap, X, clean, parse_date, text_of
 
 # ---------------------------------------------------------------------------------------------
@@ -296,7 +296,8 @@ _ORG_WORDS = re.compile(
     r"|partnerschaft|patent\w*|anw[äa]lt\w*|rechtsanw\w*|law|legal|ip|office|firm|bureau|cabinet|soci[ée]t[ée]"
     r"|establishment|enterprises?|trust|agency|ministry|department|government|systems?|solutions|pharma\w*"
     r"|electric\w*|electronics|chemical\w*|motors?|works|werk\w*|fabrik|bank|labs?)\b)"
-    r"|&|公司|大学|學|学院|研究|医院|集团|株式会社|有限会社|合同会社|事务所|事務所|中心|厂|局|协会|協会|银行|机构|機構|法人|组织|委员会",
+    r"|&|公司|大学|學|学院|研究|医院|集团|株式会社|有限会社|合同会社|事务所|事務所|中心|厂|局|协会|協会|银行|机构|機構|法人|组织|委员会"
+    r"|リミテッド|インコーポレ|コーポレーション|カンパニー|ゲゼルシャフト|エルエルシー|ゲーエムベーハー|ソシエテ|ユニバーシティ",
     re.IGNORECASE,
 )
 
@@ -334,12 +335,14 @@ def parties(
     role_by_kind: dict[str, str] | None = None,
     namespaces: dict[str, str] | None = None,
     agency_code: bool = False,
+    unique: bool = False,
 ) -> Callable[[etree._Element], list[dict]]:
     """A declarative party list: where the party elements are and where their parts live.
 
     `name` is an XPath (relative to the party element) or a callable; `kind` a fixed kind or
     a function of the name; `role_by_kind` switches the role by kind (an agent that is an
-    organization is the agency).
+    organization is the agency); `unique` keeps one party per name (CNIPA repeats the agency
+    under every agent).
     """
     ns = namespaces or {}
     xp = etree.XPath(path, namespaces=ns)
@@ -350,11 +353,13 @@ def parties(
     ident_xps = {k: etree.XPath(p, namespaces=ns) for k, p in (identifiers or {}).items()}
 
     def get(node: etree._Element) -> list[dict]:
-        out = []
-        for i, el in enumerate(xp(node), 1):
+        out: list[dict] = []
+        seen: set[str] = set()
+        for el in xp(node):
             nm = name_get(el)
-            if not nm:
+            if not nm or (unique and nm in seen):
                 continue
+            seen.add(nm)
             ids: dict[str, str] = {}
             if agency_code:
                 nm, code = split_agency_code(nm)
@@ -375,8 +380,10 @@ def parties(
                     t = nonzero(a)
                     if t:
                         addr_parts.append(t)
-            seq_attr = el.get("sequence") or el.get("{http://www.wipo.int/standards/XMLSchema/ST96/Common}sequenceNumber")
-            seq = int(seq_attr) if seq_attr and seq_attr.isdigit() else i
+            seq_attr = el.get("sequence") or el.get(
+                "{http://www.wipo.int/standards/XMLSchema/ST96/Common}sequenceNumber"
+            )
+            seq = int(seq_attr) if seq_attr and seq_attr.isdigit() else len(out) + 1
             out.append(
                 {
                     "name": nm,
@@ -486,7 +493,7 @@ def declare_missing_prefixes(data: bytes, head_size: int = 65536) -> bytes:
     m = _FIRST_TAG.search(data)
     if m is None:
         return data
-    decl = b"".join(b" xmlns:%s=\"%s\"" % (p, KNOWN_PREFIXES.get(p, b"urn:undeclared:" + p)) for p in missing)
+    decl = b"".join(b' xmlns:%s="%s"' % (p, KNOWN_PREFIXES.get(p, b"urn:undeclared:" + p)) for p in missing)
     return data[: m.end()] + decl + data[m.end() :]
 
 
@@ -516,10 +523,35 @@ def parse_document(path: Path, index: int, chunk: bytes) -> etree._Element | Rec
     return res
 
 
+_XML_DECL = re.compile(rb"^\s*<\?xml\s")
+
+
+def split_documents(path: Path) -> Iterator[tuple[int, bytes]]:
+    """(index, bytes) per XML document of a file; one document for most office files.
+
+    Like `base.split_concatenated`, but a new document starts only at an XML declaration
+    (`<?xml version=...`), never at a `<?xml-stylesheet ...?>` processing instruction, which
+    CNIPA files put on the line after the declaration.
+    """
+    index = 0
+    buf: list[bytes] = []
+    with open_binary(path) as fh:
+        for line in fh:
+            if line.startswith(b"\xef\xbb\xbf"):
+                line = line[3:]
+            if _XML_DECL.match(line) and any(b.strip() for b in buf):
+                yield index, b"".join(buf)
+                index += 1
+                buf = []
+            buf.append(line)
+    if any(b.strip() for b in buf):
+        yield index, b"".join(buf)
+
+
 def iter_documents(path: Path) -> Iterator[tuple[int, etree._Element | RecordError]]:
     """(index, root or RecordError) for each XML document of a file."""
     try:
-        for index, chunk in split_concatenated(path):
+        for index, chunk in split_documents(path):
             yield index, parse_document(path, index, chunk)
     except OSError as exc:
         yield 0, RecordError(path=str(path), record="#1", message=f"cannot read file: {exc}")
@@ -537,6 +569,11 @@ def apply_map(fmap: FieldMap, node: etree._Element, path: Path, index: int, cls:
     values, problems = fmap.apply(node)
     values["source_format"] = fmap.name
     return build(cls, values, problems, path, index)
+
+
+def looks_like_xml(head: bytes) -> bool:
+    """Sniffers only claim markup: a README that mentions `<ep-patent-document>` is not one."""
+    return head.lstrip()[:1] == b"<"
 
 
 def skipped(path: Path, index: int, message: str) -> RecordError:
@@ -767,7 +804,7 @@ def parse_ep_toc(path: Path) -> Iterator[Parsed]:
 FORMAT = register(
     Format(
         name="epo-ep-patent-document",
-        sniff=lambda head, path: b"<ep-patent-document" in head,
+        sniff=lambda head, path: looks_like_xml(head) and b"<ep-patent-document" in head,
         parse=parse_ep,
         priority=40,
         description="EPO publication server ep-patent-document v1.0-1.5.1 (and WIPO ST.36 examples)",
@@ -777,7 +814,7 @@ FORMAT = register(
 TOC_FORMAT = register(
     Format(
         name="epo-publication-toc",
-        sniff=lambda head, path: b"<Application-body" in head and b"<ExtRef" in head,
+        sniff=lambda head, path: looks_like_xml(head) and b"<Application-body" in head and b"<ExtRef" in head,
         parse=parse_ep_toc,
         priority=40,
         description="EPO/WIPO ST.36 publication package toc.xml (reported as skipped)",

@@ -15,14 +15,23 @@ from typing import Any
 
 from lxml import etree
 
-_WS = re.compile(r"\s+")
+_TEXT = etree.XPath("string()")
+_PARAS = etree.XPath(
+    ".//*[local-name()='p' or local-name()='claim-text' or local-name()='heading' or local-name()='paragraph'"
+    " or local-name()='para'][not(ancestor::*[local-name()='p' or local-name()='claim-text'"
+    " or local-name()='paragraph' or local-name()='para'])]"
+)
+
+
+_PARA_TAGS = ("p", "claim-text", "heading", "paragraph", "para", "PARA")
+_NESTING_TAGS = ("p", "claim-text", "paragraph", "para", "PARA")
 
 
 def clean(text: str | None) -> str | None:
     """Collapse whitespace; empty becomes None."""
-    if text is None:
+    if not text:
         return None
-    t = _WS.sub(" ", text).strip()
+    t = " ".join(text.split())
     return t or None
 
 
@@ -32,27 +41,30 @@ def text_of(el: Any) -> str | None:
         return None
     if isinstance(el, str):
         return clean(el)
-    return clean("".join(el.itertext()))
+    if len(el) == 0:  # a leaf: its own text, no XPath needed (the common case, and hot)
+        return clean(el.text)
+    return clean(_TEXT(el))
 
 
 def paragraphs_of(el: Any) -> str | None:
-    """Text of a block element keeping paragraph breaks (for descriptions and claims)."""
+    """Text of a block element keeping paragraph breaks (for descriptions and claims).
+
+    Paragraph-like elements (p, claim-text, heading, paragraph) that are not nested in another
+    become one line each; an element without them is returned as one paragraph.
+    """
     if el is None:
         return None
     if isinstance(el, str):
         return clean(el)
     parts = []
-    for child in el.iter():
-        if not isinstance(child.tag, str):
-            continue
-        local = etree.QName(child).localname.lower()
-        if local in ("p", "claim-text", "heading", "paragraph", "para") and child.getparent() is not None:
-            parent_local = etree.QName(child.getparent()).localname.lower() if isinstance(child.getparent().tag, str) else ""
-            if parent_local in ("p", "claim-text", "paragraph", "para"):
-                continue
-            t = text_of(child)
-            if t:
-                parts.append(t)
+    for p in el.iter(*_PARA_TAGS):
+        if p is not el and next(p.iterancestors(*_NESTING_TAGS), None) is not None:
+            continue  # nested in another paragraph: its text is already in that one
+        t = text_of(p)
+        if t:
+            parts.append(t)
+    if not parts:  # namespaced or unusual markup: the slower, namespace-blind XPath
+        parts = [t for t in (clean(_TEXT(p)) for p in _PARAS(el)) if t]
     if not parts:
         return text_of(el)
     return "\n".join(parts)
@@ -66,7 +78,15 @@ def parse_date(value: str | None) -> dt.date | None:
 
     Raises ValueError on text that is not a date, so the record error names the field.
     """
-    v = clean(value)
+    if not value:
+        return None
+    v = value.strip()
+    if len(v) == 8 and v.isdigit():  # the usual office form, fast path (hot: every citation)
+        y, m, d = int(v[:4]), int(v[4:6]), int(v[6:8])
+        if y == 0:
+            return None
+        return dt.date(y, max(m, 1), max(d, 1))
+    v = clean(v)
     if not v:
         return None
     v = v.split("T")[0]

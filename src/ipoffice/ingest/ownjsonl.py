@@ -42,8 +42,12 @@ def parse(path: Path) -> Iterator[Parsed]:
             kind = obj.pop("record", None)
             cls = KINDS.get(kind)  # type: ignore[arg-type]
             if cls is None:
-                yield RecordError(path=str(path), record=label, field="record",
-                                  message=f"unknown record kind {kind!r} (want patent or trademark)")
+                yield RecordError(
+                    path=str(path),
+                    record=label,
+                    field="record",
+                    message=f"unknown record kind {kind!r} (want patent or trademark)",
+                )
                 continue
             obj.setdefault("source_format", "ipoffice-jsonl")
             item = build(cls, obj, [], path, index)
@@ -57,5 +61,12 @@ def dump(record: PatentRecord | TrademarkRecord) -> str:
     return json.dumps({"record": kind, **record.model_dump(mode="json", exclude_defaults=True)}, ensure_ascii=False)
 
 
-register(Format(name="ipoffice-jsonl", sniff=_sniff, parse=parse, priority=10,
-                description="ipoffice JSONL (one record per line)"))
+register(
+    Format(
+        name="ipoffice-jsonl",
+        sniff=_sniff,
+        parse=parse,
+        priority=10,
+        description="ipoffice JSONL (one record per line)",
+    )
+)

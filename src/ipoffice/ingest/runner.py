@@ -7,6 +7,8 @@ completes the job: unchanged records are recognised by their content hash and sk
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -15,11 +17,63 @@ from pathlib import Path
 from typing import Any
 
 from ipoffice.core import tables as t
-from ipoffice.core.model import PatentRecord, RecordError, TrademarkRecord
+from ipoffice.core.model import Parsed, PatentRecord, RecordError, TrademarkRecord
 from ipoffice.core.store import PartyResolver, Store, upsert_patents, upsert_trademarks
-from ipoffice.ingest.base import detect
+from ipoffice.ingest.base import Format, detect, get_format
 
 MAX_ERRORS_KEPT = 1000
+PARALLEL_MIN_BYTES = 8 << 20  # below this, starting worker processes costs more than it saves
+DOCS_PER_TASK = 16
+
+
+def _parse_batch(args: tuple[str, str, list[tuple[int, bytes]]]) -> list[Parsed]:
+    """Worker: parse a batch of documents of one file (runs in a separate process)."""
+    fmt_name, path, chunks = args
+    fmt = get_format(fmt_name)
+    assert fmt.parse_chunk is not None
+    p = Path(path)
+    out: list[Parsed] = []
+    for index, chunk in chunks:
+        try:
+            out.append(fmt.parse_chunk(p, index, chunk))
+        except Exception as exc:  # noqa: BLE001 - a bad record never stops the file
+            out.append(RecordError(path=path, record=f"#{index + 1}", message=f"cannot parse record: {exc!r}"))
+    return out
+
+
+def _batches(fmt: Format, file: Path) -> Iterator[tuple[str, str, list[tuple[int, bytes]]]]:
+    assert fmt.split is not None
+    batch: list[tuple[int, bytes]] = []
+    for item in fmt.split(file):
+        batch.append(item)
+        if len(batch) >= DOCS_PER_TASK:
+            yield fmt.name, str(file), batch
+            batch = []
+    if batch:
+        yield fmt.name, str(file), batch
+
+
+def parsed_items(fmt: Format, file: Path, workers: int) -> Iterator[Parsed]:
+    """The records of a file in order: split in this process, parsed by `workers` processes.
+
+    The store is written by this process alone (SQLite has one writer), so parsing, the
+    expensive part, runs beside the writes on the other core(s).
+    """
+    if workers <= 1 or fmt.split is None or fmt.parse_chunk is None:
+        yield from fmt.parse(file)
+        return
+    ctx = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
+    with ctx.Pool(workers) as pool:
+        for result in pool.imap(_parse_batch, _batches(fmt, file), chunksize=1):
+            yield from result
+
+
+def default_workers(file: Path) -> int:
+    try:
+        big = file.stat().st_size >= PARALLEL_MIN_BYTES
+    except OSError:
+        big = False
+    return min(os.cpu_count() or 1, 4) if big else 1
 
 
 @dataclass
@@ -35,7 +89,6 @@ class ImportReport:
     errors: list[str] = field(default_factory=list)
     files_failed: list[str] = field(default_factory=list)
     seconds: float = 0.0
-    loaded_numbers: list[str] = field(default_factory=list)
 
     @property
     def processed(self) -> int:
@@ -74,7 +127,14 @@ def iter_files(path: Path) -> Iterator[Path]:
 Progress = Callable[[str, int], None]
 
 
-def import_path(store: Store, path: Path, progress: Progress | None = None, batch_size: int = 500) -> ImportReport:
+def import_path(
+    store: Store,
+    path: Path,
+    progress: Progress | None = None,
+    batch_size: int = 500,
+    workers: int | None = None,
+) -> ImportReport:
+    """Import a file or a folder. `workers` parser processes (default: one per core for big files)."""
     report = ImportReport()
     started = time.perf_counter()
     parties = PartyResolver()
@@ -83,7 +143,8 @@ def import_path(store: Store, path: Path, progress: Progress | None = None, batc
         report.files_failed.append(f"{path}: no such file or directory, or it is empty")
     for file in files:
         report.files += 1
-        _import_file(store, file, report, parties, progress, batch_size, single=len(files) == 1)
+        n = workers if workers is not None else default_workers(file)
+        _import_file(store, file, report, parties, progress, batch_size, single=len(files) == 1, workers=n)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -106,6 +167,7 @@ def _import_file(
     progress: Progress | None,
     batch_size: int,
     single: bool,
+    workers: int = 1,
 ) -> None:
     try:
         fmt = detect(file)
@@ -151,7 +213,7 @@ def _import_file(
 
     src = str(file)
     try:
-        for item in fmt.parse(file):
+        for item in parsed_items(fmt, file, workers):
             if isinstance(item, RecordError):
                 _record_error(report, item)
                 if not item.skipped and len(file_errors) < 50:

@@ -273,6 +273,16 @@ def patdoc_citation(el: etree._Element) -> Citation | None:
     return None
 
 
+_PATDOC_BLOCKS = etree.XPath(".//PTEXT[not(ancestor::PTEXT)] | .//H")
+
+
+def patdoc_paragraphs(el: Any) -> dict[str, str] | None:
+    """SDOAB / SDODE: each paragraph (PARA/PTEXT) and heading (H) on its own line."""
+    parts = [t for t in (text_of(b) for b in _PATDOC_BLOCKS(el)) if t]
+    text = "\n".join(parts) if parts else text_of(el)
+    return {LANG: text} if text else None
+
+
 def patdoc_claim_text(el: etree._Element) -> str | None:
     """A claim (CLM): each PARA / CLMSTEP text block on its own line."""
     parts = [t for t in (text_of(p) for p in el.iter("PTEXT")) if t]
@@ -296,8 +306,8 @@ PATDOC_MAPS: dict[tuple[int, int], FieldMap] = {
             "grant_date": X(f"{B}/B100/B140/DATE", conv=date_of),
             "language": Const(LANG),
             "titles": X(f"{B}/B500/B540", conv=en_text),
-            "abstracts": X("SDOAB", conv=en_paragraphs),
-            "descriptions": X("SDODE", conv=en_paragraphs),
+            "abstracts": X("SDOAB", conv=patdoc_paragraphs),
+            "descriptions": X("SDODE", conv=patdoc_paragraphs),
             "claims": X("SDOCL", conv=en_claims("CLM", patdoc_claim_text)),
             "classifications": classifications(
                 Each(f"{B}/B500/B510/B511", patdoc_class_main),

@@ -63,9 +63,12 @@ ActorDep = Annotated[Actor, Depends(get_actor)]
 
 
 def create_app(store: Store | None = None) -> FastAPI:
-    app = FastAPI(title="ipoffice", version=__version__,
-                  description="Patents, trademarks and parties of an IP office. Public read access; "
-                              "office roles with `Authorization: Bearer <token>`.")
+    app = FastAPI(
+        title="ipoffice",
+        version=__version__,
+        description="Patents, trademarks and parties of an IP office. Public read access; "
+        "office roles with `Authorization: Bearer <token>`.",
+    )
     app.state.store = store or open_store(config.data_home())
 
     @app.exception_handler(PermissionDenied)
@@ -108,11 +111,15 @@ def create_app(store: Store | None = None) -> FastAPI:
         if doc_type:
             q = q.where(t.PatentDocument.doc_type == doc_type)
         if applicant is not None:
-            q = q.where(t.PatentDocument.id.in_(select(t.PatentParty.document_id).where(
-                t.PatentParty.party_id == applicant)))
+            q = q.where(
+                t.PatentDocument.id.in_(select(t.PatentParty.document_id).where(t.PatentParty.party_id == applicant))
+            )
         total = session.scalar(select(func.count()).select_from(q.subquery()))
-        rows = session.scalars(q.order_by(t.PatentDocument.publication_date.desc().nulls_last(),
-                                          t.PatentDocument.id).limit(limit).offset(offset))
+        rows = session.scalars(
+            q.order_by(t.PatentDocument.publication_date.desc().nulls_last(), t.PatentDocument.id)
+            .limit(limit)
+            .offset(offset)
+        )
         return {"total": total, "limit": limit, "offset": offset, "results": [patent_summary(d) for d in rows]}
 
     @app.get("/api/patents/{number}", tags=["patents"])
@@ -144,8 +151,11 @@ def create_app(store: Store | None = None) -> FastAPI:
         if status:
             q = q.where(t.Trademark.status == status)
         if nice_class:
-            q = q.where(t.Trademark.id.in_(select(t.TrademarkGoods.trademark_id).where(
-                t.TrademarkGoods.nice_class == nice_class)))
+            q = q.where(
+                t.Trademark.id.in_(
+                    select(t.TrademarkGoods.trademark_id).where(t.TrademarkGoods.nice_class == nice_class)
+                )
+            )
         total = session.scalar(select(func.count()).select_from(q.subquery()))
         rows = session.scalars(q.order_by(t.Trademark.id).limit(limit).offset(offset))
         return {"total": total, "limit": limit, "offset": offset, "results": [trademark_summary(x) for x in rows]}
@@ -187,17 +197,28 @@ def create_app(store: Store | None = None) -> FastAPI:
         if p is None:
             raise HTTPException(404, f"no party {party_id}")
         q = select(t.PatentDocument).where(
-            t.PatentDocument.id.in_(select(t.PatentParty.document_id).where(t.PatentParty.party_id == party_id)))
+            t.PatentDocument.id.in_(select(t.PatentParty.document_id).where(t.PatentParty.party_id == party_id))
+        )
         vis = patent_visibility(actor)
         if vis is not None:
             q = q.where(vis)
         docs = session.scalars(q.order_by(t.PatentDocument.id).limit(200))
-        tms = session.scalars(select(t.Trademark).where(t.Trademark.id.in_(
-            select(t.TrademarkParty.trademark_id).where(t.TrademarkParty.party_id == party_id))).limit(200))
-        aliases = session.scalars(select(t.PatentParty.name_as_printed).where(t.PatentParty.party_id == party_id)
-                                  .distinct().limit(50))
-        return {**_party(p), "names_as_printed": list(aliases), "patents": [patent_summary(d) for d in docs],
-                "trademarks": [trademark_summary(x) for x in tms]}
+        tms = session.scalars(
+            select(t.Trademark)
+            .where(
+                t.Trademark.id.in_(select(t.TrademarkParty.trademark_id).where(t.TrademarkParty.party_id == party_id))
+            )
+            .limit(200)
+        )
+        aliases = session.scalars(
+            select(t.PatentParty.name_as_printed).where(t.PatentParty.party_id == party_id).distinct().limit(50)
+        )
+        return {
+            **_party(p),
+            "names_as_printed": list(aliases),
+            "patents": [patent_summary(d) for d in docs],
+            "trademarks": [trademark_summary(x) for x in tms],
+        }
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     @action("stats_show")
@@ -205,10 +226,17 @@ def create_app(store: Store | None = None) -> FastAPI:
         check("stats_show", actor)
         s = stats(session, actor)
         latest = session.scalars(
-            (select(t.PatentDocument).where(patent_visibility(actor)) if patent_visibility(actor) is not None
-             else select(t.PatentDocument)).order_by(t.PatentDocument.publication_date.desc().nulls_last()).limit(20))
-        return TEMPLATES.TemplateResponse(request, "home.html", {"stats": s, "latest": [patent_summary(d) for d in latest],
-                                                                 "version": __version__})
+            (
+                select(t.PatentDocument).where(patent_visibility(actor))
+                if patent_visibility(actor) is not None
+                else select(t.PatentDocument)
+            )
+            .order_by(t.PatentDocument.publication_date.desc().nulls_last())
+            .limit(20)
+        )
+        return TEMPLATES.TemplateResponse(
+            request, "home.html", {"stats": s, "latest": [patent_summary(d) for d in latest], "version": __version__}
+        )
 
     for route in app.routes:
         endpoint = getattr(route, "endpoint", None)

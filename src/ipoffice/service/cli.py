@@ -86,8 +86,10 @@ def init(
         if "schemes" in result:
             out.print("schemes: " + ", ".join(f"{k} {v}" for k, v in result["schemes"].items()))
         if sample:
-            out.print(f"sample: {result['sample'] if isinstance(result['sample'], str) else result['sample']['loaded']}"
-                      " records")
+            out.print(
+                f"sample: {result['sample'] if isinstance(result['sample'], str) else result['sample']['loaded']}"
+                " records"
+            )
 
 
 def _load_schemes(store: Store, quiet: bool) -> dict[str, int]:
@@ -112,8 +114,16 @@ def import_cmd(
 
     store = _store(create=True)
     total = ImportReport()
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed} records"),
-                  TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal) as bar:
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed} records"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    ) as bar:
         task = bar.add_task("importing", total=None)
 
         def progress(file: str, n: int) -> None:
@@ -129,15 +139,25 @@ def import_cmd(
             total.files_failed.extend(rep.files_failed)
             total.seconds += rep.seconds
     with store.session() as s:
-        audit.record(s, SYSTEM, "records_import", "import", ",".join(map(str, paths))[:120],
-                     loaded=total.loaded, updated=total.updated, rejected=total.rejected)
+        audit.record(
+            s,
+            SYSTEM,
+            "records_import",
+            "import",
+            ",".join(map(str, paths))[:120],
+            loaded=total.loaded,
+            updated=total.updated,
+            rejected=total.rejected,
+        )
         s.commit()
     code = total.exit_code()
     if as_json:
         emit(total.to_dict())
     else:
-        out.print(f"{total.files} file(s): {total.loaded} loaded, {total.updated} updated, {total.unchanged} unchanged, "
-                  f"{total.skipped} skipped, {total.rejected} rejected in {total.seconds:.1f}s")
+        out.print(
+            f"{total.files} file(s): {total.loaded} loaded, {total.updated} updated, {total.unchanged} unchanged, "
+            f"{total.skipped} skipped, {total.rejected} rejected in {total.seconds:.1f}s"
+        )
         for reason, n in total.skip_reasons.items():
             out.print(f"  skipped {n}: {reason}")
         for e in total.files_failed:
@@ -206,8 +226,15 @@ def show(
 def _print_record(d: dict[str, Any]) -> None:
     if d["record"] == "patent":
         out.rule(f"{d['country']} {d['number']} {d.get('kind') or ''}  {d.get('title') or ''}")
-        for k in ("doc_type", "stage", "application_number", "application_date", "publication_date", "grant_date",
-                  "legal_status"):
+        for k in (
+            "doc_type",
+            "stage",
+            "application_number",
+            "application_date",
+            "publication_date",
+            "grant_date",
+            "legal_status",
+        ):
             if d.get(k):
                 out.print(f"[bold]{k}[/bold]: {d[k]}")
         cls = [c["symbol"] for c in d.get("classifications", []) if c["scheme"] in ("ipc", "cpc")]
