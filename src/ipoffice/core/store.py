@@ -51,8 +51,12 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001 - DBAPI connec
     cur.close()
 
 
+class RawJSON(str):
+    """JSON already serialized (by `prepare`, maybe in a worker process): stored as is."""
+
+
 def _json_dumps(obj: Any) -> str:
-    return orjson.dumps(obj).decode()
+    return obj if isinstance(obj, RawJSON) else orjson.dumps(obj).decode()
 
 
 def make_engine(url: str) -> Engine:
@@ -89,20 +93,58 @@ def open_store(home: Path | None = None, url: str | None = None, create: bool = 
 
 
 def content_hash(data: dict[str, Any]) -> str:
-    return hashlib.sha256(orjson.dumps(data, option=orjson.OPT_SORT_KEYS)).hexdigest()
+    return hashlib.blake2b(orjson.dumps(data, option=orjson.OPT_SORT_KEYS), digest_size=32).hexdigest()
+
+
+Prepared = tuple[RawJSON, str]
+
+
+def prepare(rec: PatentRecord | TrademarkRecord) -> Prepared:
+    """Serialize a record once and hash it (the same bytes feed the hash and the JSON column).
+
+    Cheap to call in a parser worker process, which takes the work off the single writer.
+    """
+    raw = orjson.dumps(rec.model_dump(mode="json"), option=orjson.OPT_SORT_KEYS)
+    return RawJSON(raw.decode()), hashlib.blake2b(raw, digest_size=32).hexdigest()
+
+
+def _bulk_insert(session: Session, table: Any, rows: list[dict[str, Any]]) -> None:
+    """executemany straight on the driver: the child tables get tens of rows per document, and
+    SQLAlchemy's per-row parameter processing would cost more than SQLite's insert itself."""
+    if not rows:
+        return
+    conn = session.connection()
+    cols = list(rows[0])
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    sql = f"INSERT INTO {table.name} ({', '.join(cols)}) VALUES ({', '.join([mark] * len(cols))})"
+    conn.exec_driver_sql(sql, [tuple(r[c] for c in cols) for r in rows])
 
 
 # ---------------------------------------------------------------- parties
 
 
 class PartyResolver:
-    """Maps names to party ids, creating parties once; cached for a whole import."""
+    """Maps names to party ids, creating parties once; cached (bounded) for a whole import."""
+
+    MAX_CACHED = 200_000
 
     def __init__(self) -> None:
         self._cache: dict[str, int] = {}
 
     def resolve(self, session: Session, refs: Sequence[PartyRef]) -> list[int]:
-        keys = [party_key(r.name, r.kind, r.country) for r in refs]
+        return self.resolve_keys(
+            session,
+            [
+                (party_key(r.name, r.kind, r.country), r.name, r.country, r.kind, orjson.dumps(r.identifiers).decode())
+                for r in refs
+            ],
+        )
+
+    def resolve_keys(self, session: Session, refs: Sequence[tuple[str, str, str | None, str, str]]) -> list[int]:
+        """refs: (party key, name as printed, country, kind, identifiers JSON) -> party ids, in order."""
+        if len(self._cache) > self.MAX_CACHED:
+            self._cache.clear()  # keeps memory flat on huge imports; the store is the truth
+        keys = [r[0] for r in refs]
         missing = [k for k in dict.fromkeys(keys) if k not in self._cache]
         if missing:
             for chunk in _chunks(missing, 500):
@@ -110,21 +152,25 @@ class PartyResolver:
                 self._cache.update({k: i for k, i in rows})
             new = [k for k in missing if k not in self._cache]
             if new:
-                by_key = {party_key(r.name, r.kind, r.country): r for r in refs}
+                first = {}
+                for r in refs:
+                    first.setdefault(r[0], r)
                 values = [
                     {
                         "party_key": k,
                         "norm_name": k.split("|", 2)[1],
-                        "name": by_key[k].name,
-                        "kind": by_key[k].kind if by_key[k].kind != "unknown" else "unknown",
-                        "country": (by_key[k].country or "").upper(),
-                        "identifiers": by_key[k].identifiers,
+                        "name": first[k][1],
+                        "kind": first[k][3],
+                        "country": (first[k][2] or "").upper(),
+                        "identifiers": first[k][4],
+                        "created_at": t.utcnow(),
                     }
                     for k in new
                 ]
-                session.execute(insert(t.Party.__table__), values)
-                rows = session.execute(select(t.Party.party_key, t.Party.id).where(t.Party.party_key.in_(new)))
-                self._cache.update({k: i for k, i in rows})
+                _bulk_insert(session, t.Party.__table__, values)
+                for chunk in _chunks(new, 500):
+                    rows = session.execute(select(t.Party.party_key, t.Party.id).where(t.Party.party_key.in_(chunk)))
+                    self._cache.update({k: i for k, i in rows})
         return [self._cache[k] for k in keys]
 
 
@@ -164,125 +210,145 @@ def _patent_lifecycle_events(rec: PatentRecord) -> list[tuple[str, dt.date | Non
     return ev
 
 
+@dataclass(slots=True)
+class PatentRows:
+    """A patent record flattened to plain rows: cheap to pickle from a parser process to the
+    writer, and written with executemany. `prepare_patent` builds it; ids are filled at write."""
+
+    key: str
+    number: str
+    content_hash: str
+    doc: dict[str, Any]
+    classifications: list[tuple[str, str, bool, str]]  # scheme, symbol, main, source
+    parties: list[tuple[str, str, str | None, str, int, str, str]]  # key, name, country, role, seq, kind, ids JSON
+    citations: list[tuple[str | None, str | None, str | None, str | None, str | None]]
+    events: list[tuple[str, dt.date | None]]
+
+
+def prepare_patent(rec: PatentRecord, src: str, prepared: Prepared | None = None) -> PatentRows:
+    data, h = prepared or prepare(rec)
+    doc = {
+        "doc_key": rec.key,
+        "number": rec.number,
+        "number_norm": normalize_number(rec.number),
+        "country": rec.country,
+        "kind": rec.kind or "",
+        "doc_type": rec.doc_type,
+        "stage": rec.stage,
+        "number_is_synthetic": rec.number_is_synthetic,
+        "application_number": rec.application_number,
+        "application_date": rec.application_date,
+        "publication_date": rec.publication_date,
+        "grant_date": rec.grant_date,
+        "language": rec.language,
+        "family_id": rec.family_id,
+        "legal_status": rec.legal_status,
+        "title": _display_title(rec.titles, rec.language),
+        "data": data,
+        "content_hash": h,
+        "source_format": rec.source_format,
+        "source_path": src,
+    }
+    return PatentRows(
+        key=rec.key,
+        number=rec.number,
+        content_hash=h,
+        doc=doc,
+        classifications=[(c.scheme, c.symbol, c.main, c.source) for c in rec.classifications],
+        parties=[
+            (
+                party_key(p.name, p.kind, p.country),
+                p.name,
+                p.country,
+                p.role,
+                p.sequence if p.sequence is not None else i,
+                p.kind,
+                orjson.dumps(p.identifiers).decode(),
+            )
+            for i, p in enumerate(rec.parties)
+        ],
+        citations=[(c.country, c.number, c.kind, c.category, c.text) for c in rec.citations],
+        events=_patent_lifecycle_events(rec),
+    )
+
+
 def upsert_patents(
-    session: Session, records: Sequence[tuple[PatentRecord, str]], parties: PartyResolver
+    session: Session,
+    records: Sequence[tuple[PatentRecord, str] | tuple[PatentRecord, str, Prepared] | PatentRows],
+    parties: PartyResolver,
 ) -> UpsertResult:
-    """Insert new, update changed and skip unchanged patent records (one batch, caller commits)."""
+    """Insert new, update changed and skip unchanged patent records (one batch, caller commits).
+
+    Items are (record, source path), (record, source path, `prepare(record)`) or `PatentRows`.
+    """
     res = UpsertResult()
     # The last occurrence of a key in a batch wins: a file that repeats a number is one document.
-    by_key: dict[str, tuple[PatentRecord, str]] = {}
-    for rec, src in records:
-        by_key[rec.key] = (rec, src)
+    by_key: dict[str, PatentRows] = {}
+    for item in records:
+        rows = item if isinstance(item, PatentRows) else prepare_patent(*item)
+        by_key[rows.key] = rows
     existing = {}
     for chunk in _chunks(list(by_key), 500):
         for row in session.execute(
-            select(
-                t.PatentDocument.doc_key, t.PatentDocument.id, t.PatentDocument.content_hash, t.PatentDocument.data
-            ).where(t.PatentDocument.doc_key.in_(chunk))
+            select(t.PatentDocument.doc_key, t.PatentDocument.id, t.PatentDocument.content_hash).where(
+                t.PatentDocument.doc_key.in_(chunk)
+            )
         ):
             existing[row.doc_key] = row
-    new_docs, changed = [], []
-    for key, (rec, src) in by_key.items():
-        data = rec.model_dump(mode="json", exclude_defaults=False)
-        h = content_hash(data)
+    new_docs: list[PatentRows] = []
+    changed: list[tuple[PatentRows, Any]] = []
+    for key, rows in by_key.items():
         old = existing.get(key)
         if old is None:
-            new_docs.append((rec, src, data, h))
-        elif old.content_hash == h:
+            new_docs.append(rows)
+        elif old.content_hash == rows.content_hash:
             res.unchanged += 1
         else:
-            changed.append((rec, src, data, h, old))
+            changed.append((rows, old))
     now = t.utcnow()
     if new_docs:
-        rows = [
-            {
-                "doc_key": rec.key,
-                "number": rec.number,
-                "number_norm": normalize_number(rec.number),
-                "country": rec.country,
-                "kind": rec.kind or "",
-                "doc_type": rec.doc_type,
-                "stage": rec.stage,
-                "number_is_synthetic": rec.number_is_synthetic,
-                "application_number": rec.application_number,
-                "application_date": rec.application_date,
-                "publication_date": rec.publication_date,
-                "grant_date": rec.grant_date,
-                "language": rec.language,
-                "family_id": rec.family_id,
-                "legal_status": rec.legal_status,
-                "title": _display_title(rec.titles, rec.language),
-                "data": data,
-                "content_hash": h,
-                "source_format": rec.source_format,
-                "source_path": src,
-                "created_at": now,
-                "updated_at": now,
-            }
-            for rec, src, data, h in new_docs
-        ]
         ids = session.execute(
-            insert(t.PatentDocument).returning(t.PatentDocument.id, sort_by_parameter_order=True), rows
+            insert(t.PatentDocument).returning(t.PatentDocument.id, sort_by_parameter_order=True),
+            [{**r.doc, "created_at": now, "updated_at": now} for r in new_docs],
         )
         id_list = [r[0] for r in ids]
-        _insert_patent_children(
-            session, [(i, rec) for i, (rec, *_rest) in zip(id_list, new_docs, strict=True)], parties
-        )
-        ev_rows = []
-        for doc_id, (rec, *_r) in zip(id_list, new_docs, strict=True):
-            for kind, date in _patent_lifecycle_events(rec):
-                ev_rows.append(
-                    {
-                        "entity": "patent",
-                        "entity_id": doc_id,
-                        "number": rec.number,
-                        "event_type": kind,
-                        "date": date,
-                        "details": {},
-                        "recorded_at": now,
-                    }
-                )
+        _insert_patent_children(session, list(zip(id_list, new_docs, strict=True)), parties)
+        ev_rows = [
+            {
+                "entity": "patent",
+                "entity_id": doc_id,
+                "number": r.number,
+                "event_type": kind,
+                "date": date,
+                "details": {},
+                "recorded_at": now,
+            }
+            for doc_id, r in zip(id_list, new_docs, strict=True)
+            for kind, date in r.events
+        ]
         if ev_rows:
             session.execute(insert(t.Event.__table__), ev_rows)
         res.loaded += len(new_docs)
-        res.numbers_loaded.extend(rec.number for rec, *_r in new_docs)
-    for rec, src, data, h, old in changed:
-        changed_fields = sorted(k for k in set(data) | set(old.data or {}) if (old.data or {}).get(k) != data.get(k))
-        session.execute(
-            update(t.PatentDocument)
-            .where(t.PatentDocument.id == old.id)
-            .values(
-                number_norm=normalize_number(rec.number),
-                doc_type=rec.doc_type,
-                stage=rec.stage,
-                application_number=rec.application_number,
-                application_date=rec.application_date,
-                publication_date=rec.publication_date,
-                grant_date=rec.grant_date,
-                language=rec.language,
-                family_id=rec.family_id,
-                legal_status=rec.legal_status,
-                title=_display_title(rec.titles, rec.language),
-                data=data,
-                content_hash=h,
-                source_format=rec.source_format,
-                source_path=src,
-                updated_at=now,
-            )
-        )
+        res.numbers_loaded.extend(r.number for r in new_docs)
+    for rows, old in changed:
+        old_data = session.scalar(select(t.PatentDocument.data).where(t.PatentDocument.id == old.id)) or {}
+        new_data = orjson.loads(str(rows.doc["data"]))
+        changed_fields = sorted(k for k in set(new_data) | set(old_data) if old_data.get(k) != new_data.get(k))
+        values = {k: v for k, v in rows.doc.items() if k not in ("doc_key", "number", "country", "kind")}
+        session.execute(update(t.PatentDocument).where(t.PatentDocument.id == old.id).values(**values, updated_at=now))
         for tbl in (t.PatentClassification, t.PatentParty, t.PatentCitation):
             session.execute(delete(tbl).where(tbl.document_id == old.id))
-        _insert_patent_children(session, [(old.id, rec)], parties)
+        _insert_patent_children(session, [(old.id, rows)], parties)
         session.execute(
             insert(t.Event.__table__),
             [
                 {
                     "entity": "patent",
                     "entity_id": old.id,
-                    "number": rec.number,
+                    "number": rows.number,
                     "event_type": "record-updated",
                     "date": dt.date.today(),
-                    "details": {"changed": changed_fields, "source": src},
+                    "details": {"changed": changed_fields, "source": rows.doc["source_path"]},
                     "recorded_at": now,
                 }
             ],
@@ -291,42 +357,34 @@ def upsert_patents(
     return res
 
 
-def _insert_patent_children(session: Session, docs: list[tuple[int, PatentRecord]], parties: PartyResolver) -> None:
-    cls_rows, party_rows, cit_rows = [], [], []
-    all_refs = [p for _i, rec in docs for p in rec.parties]
-    party_ids = iter(parties.resolve(session, all_refs)) if all_refs else iter(())
-    for doc_id, rec in docs:
-        for c in rec.classifications:
-            cls_rows.append(
-                {"document_id": doc_id, "scheme": c.scheme, "symbol": c.symbol, "main": c.main, "source": c.source}
-            )
-        for seq, p in enumerate(rec.parties):
-            party_rows.append(
-                {
-                    "document_id": doc_id,
-                    "party_id": next(party_ids),
-                    "role": p.role,
-                    "sequence": p.sequence if p.sequence is not None else seq,
-                    "name_as_printed": p.name,
-                }
-            )
-        for c in rec.citations:
-            cit_rows.append(
-                {
-                    "document_id": doc_id,
-                    "cited_country": c.country,
-                    "cited_number": c.number,
-                    "cited_kind": c.kind,
-                    "category": c.category,
-                    "text": c.text,
-                }
-            )
-    if cls_rows:
-        session.execute(insert(t.PatentClassification.__table__), cls_rows)
-    if party_rows:
-        session.execute(insert(t.PatentParty.__table__), party_rows)
-    if cit_rows:
-        session.execute(insert(t.PatentCitation.__table__), cit_rows)
+def _insert_patent_children(session: Session, docs: list[tuple[int, PatentRows]], parties: PartyResolver) -> None:
+    all_refs = [(p[0], p[1], p[2], p[5], p[6]) for _i, r in docs for p in r.parties]
+    ids = iter(parties.resolve_keys(session, all_refs)) if all_refs else iter(())
+    cls_rows = [
+        {"document_id": doc_id, "scheme": c[0], "symbol": c[1], "main": c[2], "source": c[3]}
+        for doc_id, r in docs
+        for c in r.classifications
+    ]
+    party_rows = [
+        {"document_id": doc_id, "party_id": next(ids), "role": p[3], "sequence": p[4], "name_as_printed": p[1]}
+        for doc_id, r in docs
+        for p in r.parties
+    ]
+    cit_rows = [
+        {
+            "document_id": doc_id,
+            "cited_country": c[0],
+            "cited_number": c[1],
+            "cited_kind": c[2],
+            "category": c[3],
+            "text": c[4],
+        }
+        for doc_id, r in docs
+        for c in r.citations
+    ]
+    _bulk_insert(session, t.PatentClassification.__table__, cls_rows)
+    _bulk_insert(session, t.PatentParty.__table__, party_rows)
+    _bulk_insert(session, t.PatentCitation.__table__, cit_rows)
 
 
 # ---------------------------------------------------------------- trademarks

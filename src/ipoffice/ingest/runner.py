@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from ipoffice.core import tables as t
-from ipoffice.core.model import Parsed, PatentRecord, RecordError, TrademarkRecord
-from ipoffice.core.store import PartyResolver, Store, upsert_patents, upsert_trademarks
+from ipoffice.core.model import PatentRecord, RecordError, TrademarkRecord
+from ipoffice.core.store import PartyResolver, PatentRows, Store, prepare_patent, upsert_patents, upsert_trademarks
 from ipoffice.ingest.base import Format, detect, get_format
 
 MAX_ERRORS_KEPT = 1000
@@ -26,16 +26,24 @@ PARALLEL_MIN_BYTES = 8 << 20  # below this, starting worker processes costs more
 DOCS_PER_TASK = 16
 
 
-def _parse_batch(args: tuple[str, str, list[tuple[int, bytes]]]) -> list[Parsed]:
-    """Worker: parse a batch of documents of one file (runs in a separate process)."""
+def _parse_batch(args: tuple[str, str, list[tuple[int, bytes]]]) -> list[Any]:
+    """Worker: parse a batch of documents of one file (runs in a separate process).
+
+    Records come back with their serialized JSON and content hash (`store.prepare`), so the
+    writer process only writes.
+    """
     fmt_name, path, chunks = args
     fmt = get_format(fmt_name)
     assert fmt.parse_chunk is not None
     p = Path(path)
-    out: list[Parsed] = []
+    out: list[Any] = []
     for index, chunk in chunks:
         try:
-            out.append(fmt.parse_chunk(p, index, chunk))
+            item = fmt.parse_chunk(p, index, chunk)
+            if isinstance(item, PatentRecord):
+                out.append(prepare_patent(item, path))
+            else:
+                out.append(item)
         except Exception as exc:  # noqa: BLE001 - a bad record never stops the file
             out.append(RecordError(path=path, record=f"#{index + 1}", message=f"cannot parse record: {exc!r}"))
     return out
@@ -53,8 +61,10 @@ def _batches(fmt: Format, file: Path) -> Iterator[tuple[str, str, list[tuple[int
         yield fmt.name, str(file), batch
 
 
-def parsed_items(fmt: Format, file: Path, workers: int) -> Iterator[Parsed]:
+def parsed_items(fmt: Format, file: Path, workers: int) -> Iterator[Any]:
     """The records of a file in order: split in this process, parsed by `workers` processes.
+
+    Yields RecordErrors, records, or (record, prepared) pairs from workers.
 
     The store is written by this process alone (SQLite has one writer), so parsing, the
     expensive part, runs beside the writes on the other core(s).
@@ -187,7 +197,7 @@ def _import_file(
         session.add(run)
         session.commit()
         run_id = run.id
-    batch_p: list[tuple[PatentRecord, str]] = []
+    batch_p: list[Any] = []
     batch_t: list[tuple[TrademarkRecord, str]] = []
     file_errors: list[str] = []
     before = report.rejected
@@ -219,10 +229,14 @@ def _import_file(
                 if not item.skipped and len(file_errors) < 50:
                     file_errors.append(str(item))
                 continue
-            report.formats[item.source_format] += 1
-            if isinstance(item, PatentRecord):
+            if isinstance(item, PatentRows):
+                report.formats[item.doc["source_format"]] += 1
+                batch_p.append(item)
+            elif isinstance(item, PatentRecord):
+                report.formats[item.source_format] += 1
                 batch_p.append((item, src))
             else:
+                report.formats[item.source_format] += 1
                 batch_t.append((item, src))
             if len(batch_p) + len(batch_t) >= batch_size:
                 flush()
