@@ -10,7 +10,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from ipoffice.core.ipc import normalize_ipc
 
 DocType = Literal["invention", "utility", "design", "plant", "reissue", "other"]
 Stage = Literal["application", "grant", "other"]
@@ -67,6 +69,20 @@ class Classification(_Edge):
     main: bool = False
     source: ClassSource = "office"
     version: str | None = None
+
+    @model_validator(mode="after")
+    def _canonical_ipc(self) -> Classification:
+        """IPC and CPC symbols in one written form (`G06F 17/30`), whatever the source printed,
+        so that searches and statistics by class see one symbol. Unparseable ones stay as printed."""
+        if self.scheme in ("ipc", "cpc"):
+            try:
+                if self.scheme == "cpc" and self.symbol[:1] in "Yy":  # CPC's section Y, same syntax as IPC
+                    self.symbol = "Y" + normalize_ipc("A" + self.symbol[1:])[1:]
+                else:
+                    self.symbol = normalize_ipc(self.symbol)
+            except ValueError:
+                pass
+        return self
 
 
 class Priority(_Edge):
