@@ -234,3 +234,150 @@ class Meta(Base):
     __tablename__ = "meta"
     key: Mapped[str] = mapped_column(String(80), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+# ---------------------------------------------------------------- examination workflow
+
+
+class Examiner(Base):
+    """An examiner: division, technical fields (IPC prefixes), languages, skills, weekly capacity."""
+
+    __tablename__ = "examiners"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    division: Mapped[str] = mapped_column(String(60), index=True)
+    rights: Mapped[list[Any]] = mapped_column(JSON, default=list)  # invention, utility, design, trademark
+    ipc_prefixes: Mapped[list[Any]] = mapped_column(JSON, default=list)  # e.g. ["G06F", "H04L 9"]
+    languages: Mapped[list[Any]] = mapped_column(JSON, default=list)  # zh, en, ja, de ...
+    skills: Mapped[list[Any]] = mapped_column(JSON, default=list)  # e.g. reexamination, pct, green-channel
+    capacity_per_week: Mapped[int] = mapped_column(Integer, default=10)
+    role: Mapped[str] = mapped_column(String(20), default="examiner")  # examiner | reviewer | supervisor
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class ExaminerConflict(Base):
+    """A declared conflict of interest: the examiner never gets cases of this party."""
+
+    __tablename__ = "examiner_conflicts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    examiner_id: Mapped[int] = mapped_column(ForeignKey("examiners.id", ondelete="CASCADE"), index=True)
+    party_id: Mapped[int] = mapped_column(ForeignKey("parties.id"), index=True)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    declared_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Case(Base):
+    """An application as the office handles it: one procedure, one state, one examiner at a time."""
+
+    __tablename__ = "cases"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_no: Mapped[str] = mapped_column(String(60), unique=True)
+    right: Mapped[str] = mapped_column(String(16), index=True)  # invention | utility | design | trademark
+    procedure: Mapped[str] = mapped_column(String(60))  # procedure definition id
+    procedure_version: Mapped[str] = mapped_column(String(40))
+    state: Mapped[str] = mapped_column(String(40), index=True)
+    track: Mapped[str] = mapped_column(
+        String(24), default="normal", index=True
+    )  # normal|prioritised|pre-examined|green-channel
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("patent_documents.id"), index=True)
+    trademark_id: Mapped[int | None] = mapped_column(ForeignKey("trademarks.id"), index=True)
+    applicant_party_id: Mapped[int | None] = mapped_column(ForeignKey("parties.id"), index=True)
+    agency_party_id: Mapped[int | None] = mapped_column(ForeignKey("parties.id"), index=True)
+    title: Mapped[str | None] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(String(8), default="zh")
+    ipc_main: Mapped[str | None] = mapped_column(String(40), index=True)
+    ipc_source: Mapped[str | None] = mapped_column(String(12))  # office | suggested
+    filing_date: Mapped[dt.date] = mapped_column(Date, index=True)
+    priority_date: Mapped[dt.date | None] = mapped_column(Date)
+    examiner_id: Mapped[int | None] = mapped_column(ForeignKey("examiners.id"), index=True)
+    division: Mapped[str | None] = mapped_column(String(60), index=True)
+    first_action_date: Mapped[dt.date | None] = mapped_column(Date)
+    final_decision_date: Mapped[dt.date | None] = mapped_column(Date)
+    outcome: Mapped[str | None] = mapped_column(String(30))
+    is_open: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
+    row_version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    __table_args__ = (Index("ix_case_worklist", "examiner_id", "is_open", "state"),)
+
+
+class CaseEvent(Base):
+    """One step of a case's life: a transition of its procedure, with who, when and why."""
+
+    __tablename__ = "case_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    event: Mapped[str] = mapped_column(String(60))
+    from_state: Mapped[str | None] = mapped_column(String(40))
+    to_state: Mapped[str] = mapped_column(String(40))
+    date: Mapped[dt.date] = mapped_column(Date, index=True)
+    actor: Mapped[str] = mapped_column(String(120))
+    legal_basis: Mapped[str | None] = mapped_column(Text)
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class CaseDeadline(Base):
+    """A time limit running on a case: computed from its trigger by the rules in force."""
+
+    __tablename__ = "case_deadlines"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    party: Mapped[str] = mapped_column(String(12), default="applicant")  # who must act: applicant | office
+    trigger_event: Mapped[str] = mapped_column(String(60))
+    trigger_date: Mapped[dt.date] = mapped_column(Date)
+    deadline: Mapped[dt.date] = mapped_column(Date, index=True)
+    legal_basis: Mapped[str] = mapped_column(Text)
+    consequence: Mapped[str | None] = mapped_column(String(60))  # e.g. deemed-withdrawn
+    status: Mapped[str] = mapped_column(String(20), default="open", index=True)  # open|met|extended|lapsed|cancelled
+    extended_to: Mapped[dt.date | None] = mapped_column(Date)
+    rule_id: Mapped[str | None] = mapped_column(String(80))
+    __table_args__ = (Index("ix_deadline_due", "status", "deadline"),)
+
+
+class CaseAssignment(Base):
+    __tablename__ = "case_assignments"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    examiner_id: Mapped[int] = mapped_column(ForeignKey("examiners.id"), index=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    by: Mapped[str] = mapped_column(String(120))
+    policy: Mapped[str] = mapped_column(String(40))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    override: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ProposedAction(Base):
+    """A legal consequence the system proposes (e.g. deemed withdrawn); staff confirm or reject it."""
+
+    __tablename__ = "proposed_actions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    deadline_id: Mapped[int | None] = mapped_column(ForeignKey("case_deadlines.id"))
+    action: Mapped[str] = mapped_column(String(60))
+    reason: Mapped[str] = mapped_column(Text)
+    legal_basis: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="proposed", index=True)  # proposed|confirmed|rejected
+    decided_by: Mapped[str | None] = mapped_column(String(120))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class QualityReview(Base):
+    """A finished action sampled for quality review, with the checklist and findings."""
+
+    __tablename__ = "quality_reviews"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    case_event_id: Mapped[int] = mapped_column(ForeignKey("case_events.id"), index=True)
+    examiner_id: Mapped[int | None] = mapped_column(ForeignKey("examiners.id"), index=True)
+    reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("examiners.id"), index=True)
+    sample_reason: Mapped[str] = mapped_column(String(20))  # random | risk
+    risk_score: Mapped[float] = mapped_column(default=0.0)
+    status: Mapped[str] = mapped_column(String(20), default="pending", index=True)  # pending | done
+    checklist: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    findings: Mapped[list[Any]] = mapped_column(JSON, default=list)  # [{category, severity, note}]
+    sampled_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    reviewed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
