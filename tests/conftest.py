@@ -19,14 +19,19 @@ def shared_data() -> Path:
     return SHARED
 
 
-def _reset_pg(url: str) -> None:
+def _reset_pg(url: str) -> str:
+    """A fresh schema of this test process's own, so concurrent test runs never collide;
+    returns the URL that puts it first on the search path."""
     from sqlalchemy import create_engine
 
+    schema = f"t{os.getpid()}"
     eng = create_engine(url)
     with eng.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
+        conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
     eng.dispose()
+    sep = "&" if "?" in url else "?"
+    return f"{url}{sep}options=-csearch_path%3D{schema}"
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -39,12 +44,18 @@ def store(request, tmp_path, monkeypatch):
         url = os.environ.get("IPOFFICE_TEST_PG_URL")
         if not url:
             pytest.skip("IPOFFICE_TEST_PG_URL not set (CI sets it)")
-        _reset_pg(url)
-        s = open_store(tmp_path / "home", url=url)
+        s = open_store(tmp_path / "home", url=_reset_pg(url))
     else:
         s = open_store(tmp_path / "home")
     yield s
     s.engine.dispose()
+    if request.param == "postgres":
+        from sqlalchemy import create_engine
+
+        eng = create_engine(os.environ["IPOFFICE_TEST_PG_URL"])
+        with eng.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA IF EXISTS t{os.getpid()} CASCADE"))
+        eng.dispose()
 
 
 @pytest.fixture
