@@ -67,3 +67,17 @@ def test_jsonl_roundtrip_updates_changed_record(store, tmp_path):
         assert s.scalar(select(func.count(t.PatentDocument.id))) == 1
         ev = s.scalars(select(t.Event).where(t.Event.event_type == "record-updated")).one()
         assert "titles" in ev.details["changed"]
+
+
+def test_wrong_encoding_named_rest_of_folder_loads(store, tmp_path, shared_data):
+    """A CNIPA file re-encoded as GBK but still declaring UTF-8 is rejected by name; its neighbour loads."""
+    src = shared_data / "patents/cn/cnipa-xml-old-cn-patent-document/cn_old1.xml"
+    folder = tmp_path / "batch"
+    folder.mkdir()
+    (folder / "good.xml").write_bytes(src.read_bytes())
+    text = src.read_bytes().decode("utf-8-sig")
+    (folder / "gbk.xml").write_bytes(text.encode("gbk", errors="replace"))
+    rep = import_path(store, folder)
+    assert rep.loaded == 1 and rep.rejected == 1
+    assert "gbk.xml" in rep.errors[0]
+    assert rep.exit_code() == 1
