@@ -238,6 +238,10 @@ def create_app(store: Store | None = None) -> FastAPI:
             request, "home.html", {"stats": s, "latest": [patent_summary(d) for d in latest], "version": __version__}
         )
 
+    from ipoffice.service.api_cases import router as cases_router  # imports this module: keep it here
+
+    app.include_router(cases_router)
+
     for route in app.routes:
         endpoint = getattr(route, "endpoint", None)
         name = getattr(endpoint, "__ipoffice_action__", None)

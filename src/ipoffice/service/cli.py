@@ -27,6 +27,17 @@ app = typer.Typer(no_args_is_help=True, add_completion=False, help="ipoffice: ru
 user_app = typer.Typer(no_args_is_help=True, help="API users and their roles.")
 app.add_typer(user_app, name="user")
 
+
+def _mount_desks() -> None:
+    """Desk command groups live in their own modules; mounted here so `ipoffice --help` lists them."""
+    from ipoffice.service.cli_cases import case_app
+    from ipoffice.service.cli_deadlines import deadlines_app
+
+    app.add_typer(deadlines_app, name="deadlines", help="Time limits: what is due, and the deadline calculator.")
+    app.add_typer(case_app, name="case", help="Cases: open, apply procedure events, sweep overdue limits.")
+
+
+
 out = Console()
 err = Console(stderr=True)
 
@@ -353,6 +364,8 @@ def serve(
     err.print(f"serving http://{host}:{port}/  (API docs at /docs, data home {store.home})")
     uvicorn.run(create_app(store), host=host, port=port, log_level="info")
 
+
+_mount_desks()
 
 if __name__ == "__main__":  # pragma: no cover
     app()
