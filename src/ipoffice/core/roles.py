@@ -151,3 +151,8 @@ def patent_visibility(actor: Actor) -> ColumnElement[bool] | None:
         )
         return or_(published, own)
     return published
+
+
+@permission("portal_login")
+def portal_login(actor: Actor, _obj: Any) -> bool:
+    return True  # anyone may present a token; the token decides who they are

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request
+from fastapi import Cookie, Depends, FastAPI, Header, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import func, select
@@ -54,9 +54,17 @@ def get_session(request: Request) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
-def get_actor(session: SessionDep, authorization: Annotated[str | None, Header()] = None) -> Actor:
+TOKEN_COOKIE = "ipoffice_token"
+
+
+def get_actor(
+    session: SessionDep,
+    authorization: Annotated[str | None, Header()] = None,
+    ipoffice_token: Annotated[str | None, Cookie()] = None,
+) -> Actor:
+    """The caller: a bearer token (API clients) or the portal's login cookie; else the public."""
     token = authorization.split(" ", 1)[1].strip() if authorization and " " in authorization else None
-    return actor_for_token(session, token)
+    return actor_for_token(session, token or ipoffice_token)
 
 
 ActorDep = Annotated[Actor, Depends(get_actor)]
@@ -235,12 +243,17 @@ def create_app(store: Store | None = None) -> FastAPI:
             .limit(20)
         )
         return TEMPLATES.TemplateResponse(
-            request, "home.html", {"stats": s, "latest": [patent_summary(d) for d in latest], "version": __version__}
+            request,
+            "home.html",
+            {"stats": s, "latest": [patent_summary(d) for d in latest], "version": __version__, "actor": actor},
         )
 
     from ipoffice.service.api_cases import router as cases_router  # imports this module: keep it here
 
     app.include_router(cases_router)
+    from ipoffice.service.portal import router as portal_router
+
+    app.include_router(portal_router)
 
     for route in app.routes:
         endpoint = getattr(route, "endpoint", None)

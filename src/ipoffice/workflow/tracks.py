@@ -26,6 +26,7 @@ from ipoffice.core import audit
 from ipoffice.core import tables as t
 from ipoffice.core.roles import Actor, check
 from ipoffice.workflow import permissions as _permissions  # noqa: F401 - registers the case_* checks
+from ipoffice.workflow.calendar import is_working_day
 
 TRACKS_FILE = Path(__file__).resolve().parents[1] / "rules" / "data" / "fast_tracks.yaml"
 ASSIGN_EVENT = "assign-track"
@@ -122,20 +123,11 @@ def add_months(d: dt.date, months: float) -> dt.date:
     return out + dt.timedelta(days=round((months - whole) * 30.44))
 
 
-def is_workday(d: dt.date) -> bool:
-    try:
-        import chinese_calendar
-
-        return bool(chinese_calendar.is_workday(d))
-    except (ImportError, NotImplementedError):  # outside the package's years: weekdays only
-        return d.weekday() < 5
-
-
 def add_working_days(d: dt.date, n: int) -> dt.date:
     out = d
     while n > 0:
         out += dt.timedelta(days=1)
-        if is_workday(out):
+        if is_working_day(out):  # China's calendar: holidays off, adjusted working days on
             n -= 1
     return out
 

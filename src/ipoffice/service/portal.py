@@ -1,0 +1,143 @@
+"""The portal's pages beyond the home page: login, the deadline calculator, worklists and case pages.
+
+Server-rendered (Jinja2) from the same FastAPI app as the API, one section per desk. Pages call
+the same functions and permission checks as the API; the browser authenticates with the token
+of `ipoffice user add`, kept in an HttpOnly cookie.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from ipoffice.core.roles import PermissionDenied, check
+from ipoffice.service.api import TEMPLATES, TOKEN_COOKIE, ActorDep, SessionDep, action
+from ipoffice.service.auth import actor_for_token
+
+router = APIRouter(include_in_schema=False)
+
+
+def page(request: Request, name: str, actor: Any, status: int = 200, **ctx: Any) -> HTMLResponse:
+    return TEMPLATES.TemplateResponse(request, name, {"actor": actor, **ctx}, status_code=status)
+
+
+@router.get("/login", response_class=HTMLResponse)
+@action("portal_login")
+def login_form(request: Request, actor: ActorDep) -> HTMLResponse:
+    check("portal_login", actor)
+    return page(request, "login.html", actor)
+
+
+@router.post("/login", response_class=HTMLResponse)
+@action("portal_login")
+def login(request: Request, session: SessionDep, actor: ActorDep, token: Annotated[str, Form()]) -> Any:
+    check("portal_login", actor)
+    who = actor_for_token(session, token.strip())
+    if who.role == "public":
+        return page(request, "login.html", actor, status=401, error="unknown token")
+    resp = RedirectResponse("/cases", status_code=303)
+    resp.set_cookie(TOKEN_COOKIE, token.strip(), httponly=True, samesite="strict")
+    return resp
+
+
+@router.get("/logout")
+@action("portal_login")
+def logout(actor: ActorDep) -> RedirectResponse:
+    check("portal_login", actor)
+    resp = RedirectResponse("/", status_code=303)
+    resp.delete_cookie(TOKEN_COOKIE)
+    return resp
+
+
+@router.get("/deadlines", response_class=HTMLResponse)
+@action("deadline_calc")
+def deadlines_page(
+    request: Request,
+    actor: ActorDep,
+    event: str | None = None,
+    date: str | None = None,
+    right: str = "invention",
+    service: str = "electronic",
+    priority_date: str | None = None,
+) -> HTMLResponse:
+    """The agents' deadline calculator: every time limit an event starts, with its legal basis."""
+    from ipoffice.rules.schema import EVENTS, RIGHTS
+    from ipoffice.workflow.deadlines import calc
+
+    check("deadline_calc", actor)
+    results, error = [], None
+    if event and date:
+        try:
+            results = calc(
+                event,
+                dt.date.fromisoformat(date),
+                right,
+                service=service,
+                priority_date=dt.date.fromisoformat(priority_date) if priority_date else None,
+            )
+        except ValueError as exc:
+            error = str(exc)
+    status = 422 if error else 200
+    return page(
+        request,
+        "deadlines.html",
+        actor,
+        status=status,
+        events=EVENTS,
+        rights=RIGHTS,
+        results=results,
+        error=error,
+        form={
+            "event": event or "filing",
+            "date": date or "",
+            "right": right,
+            "service": service,
+            "priority_date": priority_date or "",
+        },
+    )
+
+
+@router.get("/cases", response_class=HTMLResponse)
+@action("case_list")
+def cases_page(
+    request: Request,
+    session: SessionDep,
+    actor: ActorDep,
+    mine: bool = False,
+    due_within: Annotated[int | None, Query(ge=0, le=3650)] = None,
+    state: str | None = None,
+    right: str | None = None,
+) -> HTMLResponse:
+    """An examiner's worklist (my cases, what is due), or an applicant's or agent's own cases."""
+    from ipoffice.workflow.cases import worklist
+
+    try:
+        check("case_list", actor)
+    except PermissionDenied:
+        return page(request, "login.html", actor, status=401, error="log in to see cases")
+    wl = worklist(session, actor, mine=mine, due_within=due_within, state=state, right=right, limit=200)
+    return page(
+        request,
+        "cases.html",
+        actor,
+        wl=wl,
+        today=dt.date.today(),
+        filters={"mine": mine, "due_within": due_within, "state": state or "", "right": right or ""},
+    )
+
+
+@router.get("/cases/{case_no}", response_class=HTMLResponse)
+@action("case_show")
+def case_page(request: Request, case_no: str, session: SessionDep, actor: ActorDep) -> HTMLResponse:
+    """The case page: its full timeline, notices, time limits, proposed consequences and next steps."""
+    from ipoffice.workflow.cases import CaseNotFound, get_case, timeline
+
+    try:
+        case = get_case(session, case_no)
+        check("case_show", actor, case)
+    except (CaseNotFound, PermissionDenied):
+        return page(request, "message.html", actor, status=404, message=f"no case {case_no} that you may see")
+    return page(request, "case.html", actor, c=timeline(session, case))
