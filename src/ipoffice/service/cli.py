@@ -37,7 +37,6 @@ def _mount_desks() -> None:
     app.add_typer(case_app, name="case", help="Cases: open, apply procedure events, sweep overdue limits.")
 
 
-
 out = Console()
 err = Console(stderr=True)
 
