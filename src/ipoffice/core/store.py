@@ -116,7 +116,8 @@ def _bulk_insert(session: Session, table: Any, rows: list[dict[str, Any]]) -> No
     conn = session.connection()
     cols = list(rows[0])
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    sql = f"INSERT INTO {table.name} ({', '.join(cols)}) VALUES ({', '.join([mark] * len(cols))})"
+    quote = conn.dialect.identifier_preparer.quote  # `right` is reserved in PostgreSQL
+    sql = f"INSERT INTO {quote(table.name)} ({', '.join(map(quote, cols))}) VALUES ({', '.join([mark] * len(cols))})"
     conn.exec_driver_sql(sql, [tuple(r[c] for c in cols) for r in rows])
 
 

@@ -334,7 +334,10 @@ class CaseDeadline(Base):
     status: Mapped[str] = mapped_column(String(20), default="open", index=True)  # open|met|extended|lapsed|cancelled
     extended_to: Mapped[dt.date | None] = mapped_column(Date)
     rule_id: Mapped[str | None] = mapped_column(String(80))
-    __table_args__ = (Index("ix_deadline_due", "status", "deadline"),)
+    __table_args__ = (
+        Index("ix_deadline_due", "status", "deadline", "id"),  # the office-wide due list, sorted by date
+        Index("ix_deadline_case", "case_id", "status", "deadline"),  # an examiner's next limits per case
+    )
 
 
 class CaseAssignment(Base):

@@ -32,9 +32,14 @@ def _mount_desks() -> None:
     """Desk command groups live in their own modules; mounted here so `ipoffice --help` lists them."""
     from ipoffice.service.cli_cases import case_app
     from ipoffice.service.cli_deadlines import deadlines_app
+    from ipoffice.service.cli_workflow import allocate_cmd, workflow_app
 
     app.add_typer(deadlines_app, name="deadlines", help="Time limits: what is due, and the deadline calculator.")
     app.add_typer(case_app, name="case", help="Cases: open, apply procedure events, sweep overdue limits.")
+    app.add_typer(workflow_app, name="workflow")
+    app.command("allocate", help="Assign new cases to examiners (field, language, skills, load; never a conflict).")(
+        allocate_cmd
+    )
 
 
 out = Console()
