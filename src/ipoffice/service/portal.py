@@ -141,3 +141,54 @@ def case_page(request: Request, case_no: str, session: SessionDep, actor: ActorD
     except (CaseNotFound, PermissionDenied):
         return page(request, "message.html", actor, status=404, message=f"no case {case_no} that you may see")
     return page(request, "case.html", actor, c=timeline(session, case))
+
+
+@router.get("/supervisor", response_class=HTMLResponse)
+@action("pendency_show")
+def supervisor_page(request: Request, session: SessionDep, actor: ActorDep) -> HTMLResponse:
+    """The supervisor's dashboard: workload, pendency (charts), fast tracks, quality, proposed actions."""
+    from markupsafe import Markup
+    from sqlalchemy import func, select
+
+    from ipoffice.core import tables as t
+    from ipoffice.workflow.pendency import pendency, pendency_svg
+    from ipoffice.workflow.quality import quality_figures
+    from ipoffice.workflow.tracks import track_report
+
+    try:
+        check("pendency_show", actor)
+    except PermissionDenied:
+        return page(request, "login.html", actor, status=401, error="log in as a supervisor")
+    by_state = session.execute(
+        select(t.Case.right, t.Case.state, func.count())
+        .where(t.Case.is_open.is_(True))
+        .group_by(t.Case.right, t.Case.state)
+        .order_by(t.Case.right, t.Case.state)
+    ).all()
+    unassigned = session.scalar(
+        select(func.count()).select_from(t.Case).where(t.Case.is_open.is_(True), t.Case.examiner_id.is_(None))
+    )
+    overdue = session.scalar(
+        select(func.count())
+        .select_from(t.CaseDeadline)
+        .where(t.CaseDeadline.status.in_(("open", "extended")), t.CaseDeadline.deadline < dt.date.today())
+    )
+    proposed = session.scalar(
+        select(func.count()).select_from(t.ProposedAction).where(t.ProposedAction.status == "proposed")
+    )
+    fig_right = pendency(session, "right", actor=actor)
+    fig_field = pendency(session, "section", actor=actor)
+    return page(
+        request,
+        "supervisor.html",
+        actor,
+        by_state=by_state,
+        unassigned=unassigned,
+        overdue=overdue,
+        proposed=proposed,
+        pendency_right=fig_right,
+        chart_right=Markup(pendency_svg(fig_right)),
+        chart_field=Markup(pendency_svg(fig_field)),
+        tracks=track_report(session),
+        quality=quality_figures(session, "division", actor=actor),
+    )

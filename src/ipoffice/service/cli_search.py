@@ -1,0 +1,215 @@
+"""`ipoffice index build|update|check` and `ipoffice search QUERY` (Typer; mounted by `service.cli`).
+
+Same conventions as the rest of the CLI: `--json` prints exactly one JSON object on stdout (hits
+under `results`), progress goes to stderr, exit 0 done, 1 done with problems (`check` found the
+index and the store disagree), 2 nothing done (bad query, no data home, no index).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from rich.text import Text
+
+from ipoffice import config
+from ipoffice.core import audit
+from ipoffice.core.roles import SYSTEM, Actor, PermissionDenied, Role, check
+from ipoffice.core.store import Store, open_store
+from ipoffice.search import permissions as _permissions  # noqa: F401 - registers search and index_* checks
+
+index_app = typer.Typer(no_args_is_help=True, help="The full-text search index ($IPOFFICE_HOME/index/).")
+
+out = Console()
+err = Console(stderr=True)
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
+
+
+def _emit(obj: dict[str, Any]) -> None:
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False, default=str) + "\n")
+
+
+def _fail(message: str, as_json: bool, code: int = 2, **extra: Any) -> typer.Exit:
+    if as_json:
+        _emit({"error": message, **extra})
+    err.print(f"[red]error:[/red] {message}", markup=True, highlight=False)
+    return typer.Exit(code)
+
+
+def _store(as_json: bool) -> Store:
+    home = config.data_home()
+    if config.database_url(home).startswith("sqlite") and not (home / config.DB_FILE).exists():
+        raise _fail(f"no data home at {home}; run `ipoffice init` first", as_json)
+    return open_store(home)
+
+
+def _progress(label: str) -> Progress:
+    return Progress(
+        TextColumn(label),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("documents"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    )
+
+
+def _audit(store: Store, action: str, ref: str, **details: Any) -> None:
+    with store.session() as s:
+        audit.record(s, SYSTEM, action, "index", ref[:120], **details)
+        s.commit()
+
+
+@index_app.command("build")
+def index_build(as_json: JsonOpt = False) -> None:
+    """Index every patent document of the store afresh (the old index serves until the new one is ready)."""
+    from ipoffice.search.index import IndexError_, build_index
+
+    check("index_build", SYSTEM)
+    store = _store(as_json)
+    with _progress("indexing") as bar:
+        task = bar.add_task("indexing", total=None)
+        try:
+            rep = build_index(store, lambda done, total: bar.update(task, completed=done, total=total))
+        except IndexError_ as exc:
+            raise _fail(str(exc), as_json) from None
+    _audit(store, "index_build", rep.path, docs=rep.docs, seconds=rep.seconds)
+    if as_json:
+        _emit(rep.to_dict())
+        return
+    out.print(
+        f"indexed {rep.docs} documents in {rep.seconds:.1f}s ({rep.docs_per_second:.0f} docs/s); "
+        f"user dictionary: {rep.userdict_words} words; index at {rep.path}"
+    )
+
+
+@index_app.command("update")
+def index_update(as_json: JsonOpt = False) -> None:
+    """Index only what changed in the store since the last run (new, changed and deleted documents)."""
+    from ipoffice.search.index import IndexError_, update_index
+
+    check("index_update", SYSTEM)
+    store = _store(as_json)
+    with _progress("updating") as bar:
+        task = bar.add_task("updating", total=None)
+        try:
+            rep = update_index(store, lambda done, total: bar.update(task, completed=done, total=total))
+        except IndexError_ as exc:
+            raise _fail(str(exc), as_json) from None
+    if rep.indexed or rep.deleted:
+        _audit(store, "index_update", rep.path, added=rep.added, reindexed=rep.reindexed, deleted=rep.deleted)
+    if as_json:
+        _emit(rep.to_dict())
+        return
+    out.print(
+        f"{rep.added} added, {rep.reindexed} re-indexed, {rep.deleted} deleted, {rep.unchanged} unchanged "
+        f"in {rep.seconds:.1f}s; the index holds {rep.docs} documents"
+    )
+
+
+@index_app.command("check")
+def index_check(
+    sample: Annotated[int, typer.Option(help="Documents whose content hash is compared.")] = 200,
+    as_json: JsonOpt = False,
+) -> None:
+    """Do the index and the store agree? (all ids, and the content hashes of a sample)"""
+    from ipoffice.search.index import IndexError_, check_index
+
+    check("index_check", SYSTEM)
+    store = _store(as_json)
+    try:
+        rep = check_index(store, sample=max(0, sample))
+    except IndexError_ as exc:
+        raise _fail(str(exc), as_json) from None
+    code = 0 if rep.ok else 1
+    if as_json:
+        _emit(rep.to_dict())
+        raise typer.Exit(code)
+    status = "[green]ok[/green]" if rep.ok else "[red]disagree[/red]"
+    out.print(
+        f"{status}: store {rep.store_docs} documents, index {rep.index_docs}; missing from the index "
+        f"{rep.missing}, no longer in the store {rep.extra}; {rep.hash_mismatches} of {rep.sampled} sampled "
+        f"hashes differ; {rep.changed_since_watermark} changed since the last index run"
+    )
+    if rep.missing_numbers:
+        out.print("missing: " + ", ".join(rep.missing_numbers))
+    if rep.mismatched_numbers:
+        out.print("changed: " + ", ".join(rep.mismatched_numbers))
+    if rep.advice:
+        out.print(rep.advice)
+    raise typer.Exit(code)
+
+
+def search_cmd(
+    query: Annotated[str, typer.Argument(help="Examiner query, e.g. 'ti:(battery W/3 electrode) AND pd>=2015'.")],
+    top: Annotated[int, typer.Option(help="Number of hits (1-1000).")] = 10,
+    offset: Annotated[int, typer.Option(help="Skip this many hits (paging).")] = 0,
+    role: Annotated[str, typer.Option(help="Search as this role sees the documents.")] = "examiner",
+    party: Annotated[int | None, typer.Option(help="Party id an applicant or agent acts for.")] = None,
+    highlights: Annotated[bool, typer.Option("--highlights/--no-highlights", help="Show matching fragments.")] = True,
+    as_json: JsonOpt = False,
+) -> None:
+    """Search the patent documents with the examiner query language (see `ipoffice.search.query`)."""
+    from ipoffice.search.index import IndexError_
+    from ipoffice.search.query import QueryError
+    from ipoffice.search.searcher import PatentSearcher
+
+    try:
+        actor = Actor(name=f"cli:{role}", role=Role(role), party_id=party)
+    except ValueError:
+        raise _fail(f"unknown role {role!r}; one of {', '.join(r.value for r in Role)}", as_json) from None
+    try:
+        check("search", actor)
+    except PermissionDenied as exc:
+        raise _fail(str(exc), as_json) from None
+    store = _store(as_json)
+    try:
+        res = PatentSearcher(store).search(query, actor, top=top, offset=offset, highlights=highlights)
+    except IndexError_ as exc:
+        raise _fail(str(exc), as_json) from None
+    except QueryError as exc:
+        raise _fail(f"bad query: {exc.message}", as_json, position=exc.position, suggestions=exc.suggestions) from None
+    for w in res.warnings:
+        err.print(f"[yellow]warning:[/yellow] {w}", highlight=False)
+    if as_json:
+        _emit(res.to_dict())
+        return
+    _print_hits(res)
+
+
+def _print_hits(res: Any) -> None:
+    out.print(f"{res.total} document(s) for {res.parsed}  ({res.took_ms:.0f} ms, as {res.role})", highlight=False)
+    if not res.hits:
+        return
+    table = Table(show_lines=False)
+    for col, kw in (("#", {"justify": "right"}), ("number", {}), ("published", {}), ("score", {"justify": "right"})):
+        table.add_column(col, **kw)
+    table.add_column("title / where it matches", overflow="fold")
+    for rank, h in enumerate(res.hits, res.offset + 1):
+        cell = Text(h.title or "(no title)", style="bold")
+        for hl in h.highlights:
+            cell.append(f"\n{hl['field']}: ", style="dim")
+            cell.append(_marked(hl["text"], hl["spans"]))
+        table.add_row(
+            str(rank),
+            f"{h.country} {h.number} {h.kind or ''}".strip(),
+            h.publication_date or "-",
+            f"{h.score:.2f}",
+            cell,
+        )
+    out.print(table)
+
+
+def _marked(text: str, spans: list[list[int]]) -> Text:
+    t = Text(text)
+    for s, e in spans:
+        t.stylize("bold yellow", s, e)
+    return t
