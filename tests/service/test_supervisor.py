@@ -60,3 +60,87 @@ def test_workflow_api(client):
     assert client.post("/api/workflow/allocate", headers=client.applicant).status_code == 403
     assert client.get("/api/workflow/quality", headers=client.admin).status_code == 200
     assert client.get("/api/workflow/tracks", headers=client.admin).status_code == 200
+
+
+def test_portal_apply_event_and_reassign(client, store):
+    from sqlalchemy import select
+
+    from ipoffice.core import tables as t
+
+    with store.session() as s:
+        s.add_all(
+            [
+                t.Examiner(
+                    code="E-G06",
+                    name="张审查",
+                    division="电学发明审查部",
+                    rights=["invention"],
+                    ipc_prefixes=["G06F"],
+                    languages=["zh"],
+                    capacity_per_week=10,
+                ),
+                t.Examiner(
+                    code="E-A01",
+                    name="李审查",
+                    division="农业发明审查部",
+                    rights=["invention"],
+                    ipc_prefixes=["A01B"],
+                    languages=["zh"],
+                    capacity_per_week=10,
+                ),
+            ]
+        )
+        case = s.scalars(select(t.Case).where(t.Case.right == "invention").order_by(t.Case.id)).first()
+        case_no, version = case.case_no, case.row_version
+        s.commit()
+    page = client.get(f"/cases/{case_no}", headers=client.admin)
+    assert 'id="apply-event"' in page.text and 'id="reassign"' in page.text
+    # an illegal step is refused with the reason, nothing changes
+    r = client.post(
+        f"/cases/{case_no}/events",
+        headers=client.admin,
+        follow_redirects=False,
+        data={"event": "register-grant", "date": "2021-07-01", "row_version": version},
+    )
+    assert r.status_code == 409 and 'id="error"' in r.text
+    r = client.post(
+        f"/cases/{case_no}/events",
+        headers=client.admin,
+        follow_redirects=False,
+        data={"event": "publish", "date": "2022-09-01", "row_version": version},
+    )
+    assert r.status_code == 303
+    # a stale form (old row_version) is refused
+    r = client.post(
+        f"/cases/{case_no}/events",
+        headers=client.admin,
+        follow_redirects=False,
+        data={"event": "publish", "date": "2022-09-01", "row_version": version},
+    )
+    assert r.status_code == 409
+    # reassign: an examiner outside the case's field is refused, one in it is accepted
+    r = client.post(
+        f"/cases/{case_no}/reassign",
+        headers=client.admin,
+        follow_redirects=False,
+        data={"examiner_code": "E-A01", "reason": "workload"},
+    )
+    assert r.status_code == 409
+    r = client.post(
+        f"/cases/{case_no}/reassign",
+        headers=client.admin,
+        follow_redirects=False,
+        data={"examiner_code": "E-G06", "reason": "workload"},
+    )
+    assert r.status_code == 303
+    with store.session() as s:
+        assert s.scalars(select(t.Case).where(t.Case.case_no == case_no)).one().examiner_id is not None
+    assert (
+        client.post(
+            f"/cases/{case_no}/reassign",
+            headers=client.applicant,
+            follow_redirects=False,
+            data={"examiner_code": "E-G06", "reason": "x"},
+        ).status_code
+        == 404
+    )

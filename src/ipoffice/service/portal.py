@@ -110,6 +110,7 @@ def cases_page(
     due_within: Annotated[int | None, Query(ge=0, le=3650)] = None,
     state: str | None = None,
     right: str | None = None,
+    track: str | None = None,
 ) -> HTMLResponse:
     """An examiner's worklist (my cases, what is due), or an applicant's or agent's own cases."""
     from ipoffice.workflow.cases import worklist
@@ -119,6 +120,9 @@ def cases_page(
     except PermissionDenied:
         return page(request, "login.html", actor, status=401, error="log in to see cases")
     wl = worklist(session, actor, mine=mine, due_within=due_within, state=state, right=right, limit=200)
+    if track:  # each fast track is its own queue
+        wl["results"] = [c for c in wl["results"] if c["track"] == track]
+        wl["total"] = len(wl["results"])
     return page(
         request,
         "cases.html",
@@ -140,7 +144,7 @@ def case_page(request: Request, case_no: str, session: SessionDep, actor: ActorD
         check("case_show", actor, case)
     except (CaseNotFound, PermissionDenied):
         return page(request, "message.html", actor, status=404, message=f"no case {case_no} that you may see")
-    return page(request, "case.html", actor, c=timeline(session, case))
+    return page(request, "case.html", actor, c=timeline(session, case), examiners=_examiners(session, actor))
 
 
 @router.get("/supervisor", response_class=HTMLResponse)
@@ -192,3 +196,99 @@ def supervisor_page(request: Request, session: SessionDep, actor: ActorDep) -> H
         tracks=track_report(session),
         quality=quality_figures(session, "division", actor=actor),
     )
+
+
+@router.post("/cases/{case_no}/events", response_class=HTMLResponse)
+@action("case_event_apply")
+def case_event_form(
+    request: Request,
+    case_no: str,
+    session: SessionDep,
+    actor: ActorDep,
+    event: Annotated[str, Form()],
+    date: Annotated[str, Form()],
+    row_version: Annotated[int, Form()],
+    note: Annotated[str, Form()] = "",
+) -> Any:
+    """An examiner applies the next step of the procedure from the case page (audited, one transaction)."""
+    from ipoffice.workflow.cases import CaseError, CaseNotFound, apply_event, get_case, timeline
+
+    try:
+        case = get_case(session, case_no)
+        check("case_event_apply", actor, case)
+    except (CaseNotFound, PermissionDenied):
+        return page(request, "message.html", actor, status=404, message=f"no case {case_no} that you may change")
+    try:
+        apply_event(
+            session,
+            actor,
+            case,
+            event,
+            dt.date.fromisoformat(date),
+            {"note": note} if note else None,
+            expected_version=row_version,
+        )
+        session.commit()
+    except (CaseError, PermissionDenied, ValueError) as exc:
+        session.rollback()
+        return page(
+            request,
+            "case.html",
+            actor,
+            status=409,
+            c=timeline(session, get_case(session, case_no)),
+            error=str(exc),
+            examiners=_examiners(session, actor),
+        )
+    return RedirectResponse(f"/cases/{case_no}", status_code=303)
+
+
+@router.post("/cases/{case_no}/reassign", response_class=HTMLResponse)
+@action("case_reassign")
+def case_reassign_form(
+    request: Request,
+    case_no: str,
+    session: SessionDep,
+    actor: ActorDep,
+    examiner_code: Annotated[str, Form()],
+    reason: Annotated[str, Form()],
+) -> Any:
+    """A supervisor's override of the allocation (refused with the reason on a conflict or a wrong field)."""
+    from sqlalchemy import select
+
+    from ipoffice.core import tables as t
+    from ipoffice.workflow.allocation import AllocationRefused, override
+    from ipoffice.workflow.cases import CaseNotFound, get_case, timeline
+
+    try:
+        case = get_case(session, case_no)
+        check("case_reassign", actor, case)
+    except (CaseNotFound, PermissionDenied):
+        return page(request, "message.html", actor, status=404, message=f"no case {case_no} that you may reassign")
+    examiner = session.scalar(select(t.Examiner).where(t.Examiner.code == examiner_code))
+    try:
+        if examiner is None:
+            raise AllocationRefused(f"no examiner {examiner_code!r}")
+        override(session, actor, case, examiner, reason)
+    except (AllocationRefused, ValueError) as exc:
+        session.rollback()
+        return page(
+            request,
+            "case.html",
+            actor,
+            status=409,
+            c=timeline(session, get_case(session, case_no)),
+            error=str(exc),
+            examiners=_examiners(session, actor),
+        )
+    return RedirectResponse(f"/cases/{case_no}", status_code=303)
+
+
+def _examiners(session: Any, actor: Any) -> list[Any]:
+    from sqlalchemy import select
+
+    from ipoffice.core import tables as t
+
+    if getattr(actor, "role", None) != "administrator":
+        return []
+    return list(session.scalars(select(t.Examiner).where(t.Examiner.active.is_(True)).order_by(t.Examiner.code)))
