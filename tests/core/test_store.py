@@ -192,3 +192,17 @@ def test_import_report_counts(store, shared_data, rel):
     assert rep.loaded >= 20
     rep2 = import_path(store, shared_data / rel)
     assert rep2.loaded == 0 and rep2.unchanged == rep.loaded
+
+
+def test_published_without_date_is_public(store):
+    """A crawled publication whose date is lost is still published; an explicit False never is."""
+    crawled = PatentRecord(number="CN101952153A", country="CN", kind="A", stage="application", published=True)
+    withheld = PatentRecord(
+        number="CN1", country="CN", kind="A", stage="application", published=False, publication_date=dt.date(2020, 1, 1)
+    )
+    with store.session() as s:
+        upsert_patents(s, [(crawled, "x"), (withheld, "x")], PartyResolver())
+        s.commit()
+        assert [d.number for d in find_patents(s, "CN101952153A", PUBLIC)] == ["CN101952153A"]
+        assert find_patents(s, "CN1", PUBLIC) == []
+        assert stats(s, PUBLIC)["patents"] == 1

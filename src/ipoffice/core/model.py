@@ -114,6 +114,11 @@ class PatentRecord(_Edge):
     application_date: dt.date | None = None
     publication_date: dt.date | None = None
     grant_date: dt.date | None = None
+    published: bool | None = Field(
+        default=None,
+        description="True: a published document even if its date is unknown (e.g. a crawled publication); "
+        "False: not published; None: published when publication_date is on or before today",
+    )
     language: str | None = None
     family_id: str | None = None
     legal_status: str | None = None

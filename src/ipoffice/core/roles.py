@@ -84,6 +84,9 @@ def today() -> dt.date:
 
 
 def is_published(doc: t.PatentDocument) -> bool:
+    """Published: so marked by its source, or a publication date on or before today."""
+    if doc.published_flag is not None:
+        return doc.published_flag
     return doc.publication_date is not None and doc.publication_date <= today()
 
 
@@ -142,7 +145,14 @@ def patent_visibility(actor: Actor) -> ColumnElement[bool] | None:
     """SQL filter for the documents an actor may see in lists and counts (None: all)."""
     if actor.is_office:
         return None
-    published = and_(t.PatentDocument.publication_date.is_not(None), t.PatentDocument.publication_date <= today())
+    published = or_(
+        t.PatentDocument.published_flag.is_(True),
+        and_(
+            t.PatentDocument.published_flag.is_(None),
+            t.PatentDocument.publication_date.is_not(None),
+            t.PatentDocument.publication_date <= today(),
+        ),
+    )
     if actor.role in (Role.APPLICANT, Role.AGENT) and actor.party_id is not None:
         own = exists(
             select(t.PatentParty.id).where(

@@ -241,6 +241,7 @@ def prepare_patent(rec: PatentRecord, src: str, prepared: Prepared | None = None
         "application_date": rec.application_date,
         "publication_date": rec.publication_date,
         "grant_date": rec.grant_date,
+        "published_flag": rec.published,
         "language": rec.language,
         "family_id": rec.family_id,
         "legal_status": rec.legal_status,

@@ -69,6 +69,7 @@ class PatentDocument(Base):
     application_date: Mapped[dt.date | None] = mapped_column(Date)
     publication_date: Mapped[dt.date | None] = mapped_column(Date, index=True)
     grant_date: Mapped[dt.date | None] = mapped_column(Date)
+    published_flag: Mapped[bool | None] = mapped_column(Boolean)  # PatentRecord.published
     language: Mapped[str | None] = mapped_column(String(8))
     family_id: Mapped[str | None] = mapped_column(String(40), index=True)
     legal_status: Mapped[str | None] = mapped_column(String(40))

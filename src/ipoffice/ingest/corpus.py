@@ -201,6 +201,7 @@ def _base_values(printed: str, source_format: str) -> dict[str, Any]:
         "kind": kind,
         "doc_type": doc_type,
         "stage": stage,
+        "published": True,  # a publication number from a published collection, even where its date is unknown
         "source_format": source_format,
     }
 
@@ -589,6 +590,7 @@ def parse_kppatent(path: Path) -> Iterator[Parsed]:
                 "number": f"KPZH-{stem}-{lineno:06d}",
                 "number_is_synthetic": True,
                 "country": "CN",
+                "published": True,  # texts of published Chinese patents, only their number is lost
                 "source_format": KPPATENT,
             }
         values["language"] = "zh"
