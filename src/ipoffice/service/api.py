@@ -251,7 +251,10 @@ def create_app(store: Store | None = None) -> FastAPI:
     from ipoffice.service.api_cases import router as cases_router  # imports this module: keep it here
 
     app.include_router(cases_router)
+    from ipoffice.service.api_search import router as search_router
     from ipoffice.service.api_workflow import router as workflow_router
+
+    app.include_router(search_router)
     from ipoffice.service.portal import router as portal_router
 
     app.include_router(workflow_router)

@@ -44,7 +44,7 @@ def _searcher(request: Request) -> Any:
 
 
 def _run(request: Request, actor: Any, q: str, top: int, offset: int, highlights: bool) -> Any:
-    from ipoffice.search.index import IndexError_
+    from ipoffice.search.index import SearchIndexError
     from ipoffice.search.query import QueryError
 
     try:
@@ -52,7 +52,7 @@ def _run(request: Request, actor: Any, q: str, top: int, offset: int, highlights
         return searcher.search(q, actor, top=top, offset=offset, highlights=highlights).to_dict()
     except QueryError as exc:
         return JSONResponse({**exc.to_dict(), "error": f"bad query: {exc.message}"}, status_code=400)
-    except IndexError_ as exc:
+    except SearchIndexError as exc:
         return JSONResponse({"error": str(exc)}, status_code=503)
 
 

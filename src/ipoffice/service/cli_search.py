@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
@@ -38,7 +39,7 @@ def _emit(obj: dict[str, Any]) -> None:
 def _fail(message: str, as_json: bool, code: int = 2, **extra: Any) -> typer.Exit:
     if as_json:
         _emit({"error": message, **extra})
-    err.print(f"[red]error:[/red] {message}", markup=True, highlight=False)
+    err.print(f"[red]error:[/red] {escape(message)}", highlight=False)
     return typer.Exit(code)
 
 
@@ -71,7 +72,7 @@ def _audit(store: Store, action: str, ref: str, **details: Any) -> None:
 @index_app.command("build")
 def index_build(as_json: JsonOpt = False) -> None:
     """Index every patent document of the store afresh (the old index serves until the new one is ready)."""
-    from ipoffice.search.index import IndexError_, build_index
+    from ipoffice.search.index import SearchIndexError, build_index
 
     check("index_build", SYSTEM)
     store = _store(as_json)
@@ -79,7 +80,7 @@ def index_build(as_json: JsonOpt = False) -> None:
         task = bar.add_task("indexing", total=None)
         try:
             rep = build_index(store, lambda done, total: bar.update(task, completed=done, total=total))
-        except IndexError_ as exc:
+        except SearchIndexError as exc:
             raise _fail(str(exc), as_json) from None
     _audit(store, "index_build", rep.path, docs=rep.docs, seconds=rep.seconds)
     if as_json:
@@ -94,7 +95,7 @@ def index_build(as_json: JsonOpt = False) -> None:
 @index_app.command("update")
 def index_update(as_json: JsonOpt = False) -> None:
     """Index only what changed in the store since the last run (new, changed and deleted documents)."""
-    from ipoffice.search.index import IndexError_, update_index
+    from ipoffice.search.index import SearchIndexError, update_index
 
     check("index_update", SYSTEM)
     store = _store(as_json)
@@ -102,7 +103,7 @@ def index_update(as_json: JsonOpt = False) -> None:
         task = bar.add_task("updating", total=None)
         try:
             rep = update_index(store, lambda done, total: bar.update(task, completed=done, total=total))
-        except IndexError_ as exc:
+        except SearchIndexError as exc:
             raise _fail(str(exc), as_json) from None
     if rep.indexed or rep.deleted:
         _audit(store, "index_update", rep.path, added=rep.added, reindexed=rep.reindexed, deleted=rep.deleted)
@@ -121,13 +122,13 @@ def index_check(
     as_json: JsonOpt = False,
 ) -> None:
     """Do the index and the store agree? (all ids, and the content hashes of a sample)"""
-    from ipoffice.search.index import IndexError_, check_index
+    from ipoffice.search.index import SearchIndexError, check_index
 
     check("index_check", SYSTEM)
     store = _store(as_json)
     try:
         rep = check_index(store, sample=max(0, sample))
-    except IndexError_ as exc:
+    except SearchIndexError as exc:
         raise _fail(str(exc), as_json) from None
     code = 0 if rep.ok else 1
     if as_json:
@@ -140,11 +141,11 @@ def index_check(
         f"hashes differ; {rep.changed_since_watermark} changed since the last index run"
     )
     if rep.missing_numbers:
-        out.print("missing: " + ", ".join(rep.missing_numbers))
+        out.print("missing: " + ", ".join(rep.missing_numbers), markup=False)
     if rep.mismatched_numbers:
-        out.print("changed: " + ", ".join(rep.mismatched_numbers))
+        out.print("changed: " + ", ".join(rep.mismatched_numbers), markup=False)
     if rep.advice:
-        out.print(rep.advice)
+        out.print(rep.advice, markup=False)
     raise typer.Exit(code)
 
 
@@ -158,7 +159,7 @@ def search_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Search the patent documents with the examiner query language (see `ipoffice.search.query`)."""
-    from ipoffice.search.index import IndexError_
+    from ipoffice.search.index import SearchIndexError
     from ipoffice.search.query import QueryError
     from ipoffice.search.searcher import PatentSearcher
 
@@ -173,12 +174,12 @@ def search_cmd(
     store = _store(as_json)
     try:
         res = PatentSearcher(store).search(query, actor, top=top, offset=offset, highlights=highlights)
-    except IndexError_ as exc:
+    except SearchIndexError as exc:
         raise _fail(str(exc), as_json) from None
     except QueryError as exc:
         raise _fail(f"bad query: {exc.message}", as_json, position=exc.position, suggestions=exc.suggestions) from None
     for w in res.warnings:
-        err.print(f"[yellow]warning:[/yellow] {w}", highlight=False)
+        err.print(f"[yellow]warning:[/yellow] {escape(w)}", highlight=False)
     if as_json:
         _emit(res.to_dict())
         return
@@ -186,7 +187,11 @@ def search_cmd(
 
 
 def _print_hits(res: Any) -> None:
-    out.print(f"{res.total} document(s) for {res.parsed}  ({res.took_ms:.0f} ms, as {res.role})", highlight=False)
+    out.print(
+        f"{res.total} document(s) for {res.parsed}  ({res.took_ms:.0f} ms, as {res.role})",
+        markup=False,
+        highlight=False,
+    )
     if not res.hits:
         return
     table = Table(show_lines=False)
@@ -198,14 +203,16 @@ def _print_hits(res: Any) -> None:
         for hl in h.highlights:
             cell.append(f"\n{hl['field']}: ", style="dim")
             cell.append(_marked(hl["text"], hl["spans"]))
-        table.add_row(
-            str(rank),
-            f"{h.country} {h.number} {h.kind or ''}".strip(),
-            h.publication_date or "-",
-            f"{h.score:.2f}",
-            cell,
-        )
+        table.add_row(str(rank), Text(_number(h)), h.publication_date or "-", f"{h.score:.2f}", cell)
     out.print(table)
+
+
+def _number(h: Any) -> str:
+    """``US 08087209 B2``; numbers printed with their country and kind (``WO2017139948A1``) as they are."""
+    number = h.number
+    head = "" if number.upper().startswith(h.country) else f"{h.country} "
+    tail = f" {h.kind}" if h.kind and not number.upper().endswith(h.kind.upper()) else ""
+    return f"{head}{number}{tail}"
 
 
 def _marked(text: str, spans: list[list[int]]) -> Text:
