@@ -25,9 +25,12 @@ def server(tmp_path, shared_data):
     from ipoffice.ingest.runner import import_path
     from ipoffice.service.api import create_app
 
+    from ipoffice.search.index import build_index
+
     store = open_store(tmp_path / "home")
     import_path(store, shared_data / SLICE)
     import_path(store, shared_data / CN)
+    build_index(store)
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -69,4 +72,36 @@ def test_home_page_in_chromium(server, tmp_path):
         page.locator("#latest a").first.click()
         page.wait_for_load_state()
         assert '"number"' in page.content()
+        browser.close()
+
+
+def test_search_page_in_chromium(server, tmp_path):
+    exe = _chromium()
+    if exe is None:
+        pytest.skip("chromium not installed (.ci/run installs it)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=exe,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        page = browser.new_page()
+        page.goto(server + "/search-patents")
+        page.fill("input[name=q]", "ti:edging OR 显示设备")
+        page.click("#search button")
+        page.wait_for_selector("#hits")
+        text = page.locator("#hits").inner_text()
+        assert "08087209" in text and "显示设备" in text
+        assert page.locator("#hits mark").count() >= 1
+        page.fill("input[name=q]", "ti:(edging")
+        page.click("#search button")
+        assert "position" in page.locator("#error").inner_text()
+        page.screenshot(path=str(tmp_path / "search.png"), full_page=True)
         browser.close()
