@@ -23,9 +23,8 @@ def server(tmp_path, shared_data):
     uvicorn = pytest.importorskip("uvicorn")
     from ipoffice.core.store import open_store
     from ipoffice.ingest.runner import import_path
-    from ipoffice.service.api import create_app
-
     from ipoffice.search.index import build_index
+    from ipoffice.service.api import create_app
 
     store = open_store(tmp_path / "home")
     import_path(store, shared_data / SLICE)
