@@ -65,3 +65,60 @@ def home(tmp_path, monkeypatch) -> Path:
     monkeypatch.setenv("IPOFFICE_HOME", str(h))
     monkeypatch.delenv("IPOFFICE_DATABASE_URL", raising=False)
     return h
+
+
+@pytest.fixture
+def live_server():
+    """Serve a store's app on a free loopback port in a thread: `url = live_server(store)`."""
+    import socket
+    import threading
+    import time
+
+    uvicorn = pytest.importorskip("uvicorn")
+    from ipoffice.service.api import create_app
+
+    servers = []
+
+    def start(store) -> str:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        srv = uvicorn.Server(uvicorn.Config(create_app(store), host="127.0.0.1", port=port, log_level="warning"))
+        th = threading.Thread(target=srv.run, daemon=True)
+        th.start()
+        servers.append((srv, th))
+        for _ in range(100):
+            if srv.started:
+                break
+            time.sleep(0.05)
+        return f"http://127.0.0.1:{port}"
+
+    yield start
+    for srv, th in servers:
+        srv.should_exit = True
+        th.join(5)
+
+
+@pytest.fixture
+def browser():
+    """Debian's Chromium driven by Playwright (.ci/run installs both); skipped where absent."""
+    import shutil
+
+    exe = os.environ.get("IPOFFICE_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    if exe is None:
+        pytest.skip("chromium not installed (.ci/run installs it)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=exe,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        yield b
+        b.close()
