@@ -255,6 +255,9 @@ def create_app(store: Store | None = None) -> FastAPI:
     from ipoffice.service.api_workflow import router as workflow_router
 
     app.include_router(search_router)
+    from ipoffice.service.api_trademarks import router as tm_router
+
+    app.include_router(tm_router)
     from ipoffice.service.portal import router as portal_router
 
     app.include_router(workflow_router)

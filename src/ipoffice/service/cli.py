@@ -33,11 +33,13 @@ def _mount_desks() -> None:
     from ipoffice.service.cli_cases import case_app
     from ipoffice.service.cli_deadlines import deadlines_app
     from ipoffice.service.cli_search import index_app, search_cmd
+    from ipoffice.service.cli_trademarks import tm_app
     from ipoffice.service.cli_workflow import allocate_cmd, workflow_app
 
     app.add_typer(deadlines_app, name="deadlines", help="Time limits: what is due, and the deadline calculator.")
     app.add_typer(case_app, name="case", help="Cases: open, apply procedure events, sweep overdue limits.")
     app.add_typer(workflow_app, name="workflow")
+    app.add_typer(tm_app, name="tm")
     app.add_typer(index_app, name="index", help="The full-text search index: build, update, check.")
     app.command("search", help="Search patents with the examiner query language.")(search_cmd)
     app.command("allocate", help="Assign new cases to examiners (field, language, skills, load; never a conflict).")(
