@@ -86,3 +86,18 @@ def test_cli_and_api_contract(register, monkeypatch):
     r = client.get("/trademarks/search", params={"mark": "月亮蓝", "classes": "3"})
     assert r.status_code == 200 and r.json()["results"][0]["number"] in ("TM1", "TM5")
     assert client.get("/trademarks/search", params={"mark": "🙂", "classes": "3"}).status_code == 422
+
+
+def test_portal_page_in_chromium(register, live_server, browser):
+    page = browser.new_page()
+    page.goto(live_server(register) + "/trademarks")
+    page.fill("input[name=mark]", "月亮蓝")
+    page.fill("input[name=groups]", "0301")
+    page.click("#tm-search button")
+    page.wait_for_selector("#tm-hits")
+    text = page.locator("#tm-hits").inner_text()
+    assert "蓝月亮" in text and "tmg2021-5.5.1.1" in text and "tmg2021-5.2" in text
+    assert "TM3" in page.locator("#tm-dead").inner_text()
+    page.fill("input[name=mark]", "🙂")
+    page.click("#tm-search button")
+    assert "mark" in page.locator("#error").inner_text()

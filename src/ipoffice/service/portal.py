@@ -323,3 +323,37 @@ def search_page(request: Request, actor: ActorDep, q: str = "", top: Annotated[i
                     parts.append(escape(text[last:]))
                     h["html"] = Markup("").join(parts)
     return page(request, "search.html", actor, status=status, q=q, result=result, error=error)
+
+
+@router.get("/trademarks", response_class=HTMLResponse)
+@action("trademark_search")
+def trademark_search_page(
+    request: Request,
+    session: SessionDep,
+    actor: ActorDep,
+    mark: str = "",
+    classes: str = "",
+    groups: str = "",
+    goods: str = "",
+    before: str = "",
+) -> HTMLResponse:
+    """Trademark conflict search: earlier similar marks on similar goods, with the reasons per hit."""
+    from ipoffice.trademarks.search import ConflictQuery, SearchInputError, conflict_search
+
+    check("trademark_search", actor)
+    result, error = None, None
+    form = {"mark": mark, "classes": classes, "groups": groups, "goods": goods, "before": before}
+    if mark:
+        try:
+            q = ConflictQuery(
+                mark=mark,
+                classes={int(c) for c in classes.replace("，", ",").split(",") if c.strip()},
+                groups={g.strip() for g in groups.replace("，", ",").split(",") if g.strip()},
+                goods=[g.strip() for g in goods.replace("；", ";").split(";") if g.strip()],
+                before=dt.date.fromisoformat(before) if before else None,
+                include_dead=True,
+            )
+            result = conflict_search(session, actor, q)
+        except (SearchInputError, ValueError) as exc:
+            error = str(exc)
+    return page(request, "trademarks.html", actor, status=422 if error else 200, form=form, result=result, error=error)
