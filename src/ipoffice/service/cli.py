@@ -8,13 +8,10 @@ Progress bars go to stderr so they never mix with JSON.
 
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -22,6 +19,7 @@ from ipoffice import config
 from ipoffice.core import audit
 from ipoffice.core.roles import SYSTEM, Actor, Role
 from ipoffice.core.store import Store, open_store
+from ipoffice.service.output import emit, err, fail, out  # noqa: F401 - desk CLIs use them through this module
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="ipoffice: run the work of an IP office.")
 user_app = typer.Typer(no_args_is_help=True, help="API users and their roles.")
@@ -47,21 +45,7 @@ def _mount_desks() -> None:
     )
 
 
-out = Console()
-err = Console(stderr=True)
-
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
-
-
-def emit(obj: dict[str, Any]) -> None:
-    sys.stdout.write(json.dumps(obj, ensure_ascii=False, default=str) + "\n")
-
-
-def fail(message: str, as_json: bool, code: int = 2) -> typer.Exit:
-    if as_json:
-        emit({"error": message})
-    err.print(f"[red]error:[/red] {message}")
-    return typer.Exit(code)
 
 
 def _store(create: bool = False) -> Store:

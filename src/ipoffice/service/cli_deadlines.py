@@ -11,14 +11,14 @@ The calculator needs no data home: it reads only the law (rules/data/time_limits
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
-import sys
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
+
+from ipoffice.service.output import emit, fail
 
 deadlines_app = typer.Typer(
     add_completion=False,
@@ -32,15 +32,8 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
 TodayOpt = Annotated[str | None, typer.Option("--today", help="Count as of this day, YYYY-MM-DD (default: today).")]
 
 
-def _emit(obj: dict[str, Any]) -> None:
-    sys.stdout.write(json.dumps(obj, ensure_ascii=False, default=str) + "\n")
-
-
-def _fail(message: str, as_json: bool, code: int = 2) -> typer.Exit:
-    if as_json:
-        _emit({"error": message})
-    _err.print(f"[red]error:[/red] {message}", highlight=False)
-    return typer.Exit(code)
+_emit = emit
+_fail = fail
 
 
 def _date(value: str | None, what: str) -> dt.date | None:

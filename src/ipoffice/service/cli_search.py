@@ -7,8 +7,6 @@ index and the store disagree), 2 nothing done (bad query, no data home, no index
 
 from __future__ import annotations
 
-import json
-import sys
 from typing import Annotated, Any
 
 import typer
@@ -23,6 +21,7 @@ from ipoffice.core import audit
 from ipoffice.core.roles import SYSTEM, Actor, PermissionDenied, Role, check
 from ipoffice.core.store import Store, open_store
 from ipoffice.search import permissions as _permissions  # noqa: F401 - registers search and index_* checks
+from ipoffice.service.output import emit, fail
 
 index_app = typer.Typer(no_args_is_help=True, help="The full-text search index ($IPOFFICE_HOME/index/).")
 
@@ -32,15 +31,8 @@ err = Console(stderr=True)
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
 
 
-def _emit(obj: dict[str, Any]) -> None:
-    sys.stdout.write(json.dumps(obj, ensure_ascii=False, default=str) + "\n")
-
-
-def _fail(message: str, as_json: bool, code: int = 2, **extra: Any) -> typer.Exit:
-    if as_json:
-        _emit({"error": message, **extra})
-    err.print(f"[red]error:[/red] {escape(message)}", highlight=False)
-    return typer.Exit(code)
+_emit = emit
+_fail = fail
 
 
 def _store(as_json: bool) -> Store:

@@ -17,6 +17,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from ipoffice.service.output import emit, fail
+
 workflow_app = typer.Typer(no_args_is_help=True, help="Examination workflow: pendency, simulation, quality, examiners.")
 quality_app = typer.Typer(no_args_is_help=True, help="Quality control of office actions.")
 examiners_app = typer.Typer(no_args_is_help=True, help="Examiners and their declared conflicts.")
@@ -36,12 +38,8 @@ def _base():  # noqa: ANN202 - the service.cli module
     return cli
 
 
-def _emit(obj: dict[str, Any]) -> None:
-    _base().emit(obj)
-
-
-def _fail(message: str, as_json: bool, code: int = 2) -> typer.Exit:
-    return _base().fail(message, as_json, code)
+_emit = emit
+_fail = fail
 
 
 def _denied(exc: Exception, as_json: bool) -> typer.Exit:
