@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -92,8 +92,9 @@ def open_store(home: Path | None = None, url: str | None = None, create: bool = 
     return Store(engine=engine, home=home, Session=sessionmaker(engine, expire_on_commit=False))
 
 
-def content_hash(data: dict[str, Any]) -> str:
-    return hashlib.blake2b(orjson.dumps(data, option=orjson.OPT_SORT_KEYS), digest_size=32).hexdigest()
+def changed_fields(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    """The top-level fields whose values differ: what a `record-updated` event lists."""
+    return sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
 
 
 Prepared = tuple[RawJSON, str]
@@ -131,6 +132,10 @@ class PartyResolver:
 
     def __init__(self) -> None:
         self._cache: dict[str, int] = {}
+
+    def forget(self) -> None:
+        """Drop cached ids (after a rollback they may name parties that were never committed)."""
+        self._cache.clear()
 
     def resolve(self, session: Session, refs: Sequence[PartyRef]) -> list[int]:
         return self.resolve_keys(
@@ -188,7 +193,6 @@ class UpsertResult:
     loaded: int = 0
     updated: int = 0
     unchanged: int = 0
-    numbers_loaded: list[str] = field(default_factory=list)
 
 
 def _display_title(titles: dict[str, str], language: str | None) -> str | None:
@@ -331,11 +335,10 @@ def upsert_patents(
         if ev_rows:
             session.execute(insert(t.Event.__table__), ev_rows)
         res.loaded += len(new_docs)
-        res.numbers_loaded.extend(r.number for r in new_docs)
     for rows, old in changed:
         old_data = session.scalar(select(t.PatentDocument.data).where(t.PatentDocument.id == old.id)) or {}
         new_data = orjson.loads(str(rows.doc["data"]))
-        changed_fields = sorted(k for k in set(new_data) | set(old_data) if old_data.get(k) != new_data.get(k))
+        changed = changed_fields(old_data, new_data)
         values = {k: v for k, v in rows.doc.items() if k not in ("doc_key", "number", "country", "kind")}
         session.execute(update(t.PatentDocument).where(t.PatentDocument.id == old.id).values(**values, updated_at=now))
         for tbl in (t.PatentClassification, t.PatentParty, t.PatentCitation):
@@ -350,7 +353,7 @@ def upsert_patents(
                     "number": rows.number,
                     "event_type": "record-updated",
                     "date": dt.date.today(),
-                    "details": {"changed": changed_fields, "source": rows.doc["source_path"]},
+                    "details": {"changed": changed, "source": rows.doc["source_path"]},
                     "recorded_at": now,
                 }
             ],
@@ -417,15 +420,12 @@ def upsert_trademarks(
     existing = {}
     for chunk in _chunks(list(by_key), 500):
         for row in session.execute(
-            select(t.Trademark.tm_key, t.Trademark.id, t.Trademark.content_hash, t.Trademark.data).where(
-                t.Trademark.tm_key.in_(chunk)
-            )
+            select(t.Trademark.tm_key, t.Trademark.id, t.Trademark.content_hash).where(t.Trademark.tm_key.in_(chunk))
         ):
             existing[row.tm_key] = row
     now = t.utcnow()
     for key, (rec, src) in by_key.items():
-        data = rec.model_dump(mode="json")
-        h = content_hash(data)
+        data, h = prepare(rec)
         old = existing.get(key)
         values = {
             "number": rec.number,
@@ -463,15 +463,13 @@ def upsert_trademarks(
                 for k, d in _tm_lifecycle_events(rec)
             ]
             res.loaded += 1
-            res.numbers_loaded.append(rec.number)
         else:
             tm_id = old.id
+            old_data = session.scalar(select(t.Trademark.data).where(t.Trademark.id == tm_id)) or {}
             session.execute(update(t.Trademark).where(t.Trademark.id == tm_id).values(**values))
             session.execute(delete(t.TrademarkGoods).where(t.TrademarkGoods.trademark_id == tm_id))
             session.execute(delete(t.TrademarkParty).where(t.TrademarkParty.trademark_id == tm_id))
-            changed_fields = sorted(
-                k for k in set(data) | set(old.data or {}) if (old.data or {}).get(k) != data.get(k)
-            )
+            changed = changed_fields(old_data, orjson.loads(str(data)))
             evs = [
                 {
                     "entity": "trademark",
@@ -479,7 +477,7 @@ def upsert_trademarks(
                     "number": rec.number,
                     "event_type": "record-updated",
                     "date": dt.date.today(),
-                    "details": {"changed": changed_fields, "source": src},
+                    "details": {"changed": changed, "source": src},
                     "recorded_at": now,
                 }
             ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -111,10 +111,6 @@ class X:
     many: bool = False
     conv: Callable[[Any], Any] = text_of
     namespaces: dict[str, str] | None = None
-    _compiled: Any = field(default=None, compare=False, repr=False)
-
-    def compile(self) -> etree.XPath:
-        return etree.XPath(self.path, namespaces=self.namespaces or {})
 
 
 @dataclass
@@ -154,10 +150,3 @@ class FieldMap:
             except Exception as exc:  # noqa: BLE001 - every field failure is reported, not raised
                 problems.append((key, str(exc) or exc.__class__.__name__))
         return out, problems
-
-
-def first(values: Iterable[Any]) -> Any:
-    for v in values:
-        if v not in (None, ""):
-            return v
-    return None

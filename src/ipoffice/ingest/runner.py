@@ -243,7 +243,7 @@ def _import_file(
         flush()
         status = "done"
     except Exception as exc:  # noqa: BLE001 - a file that cannot be read to the end is reported, others go on
-        parties._cache.clear()  # ids of a rolled-back batch may be stale
+        parties.forget()  # ids of a rolled-back batch may be stale
         report.rejected += 1
         msg = f"{file}: import stopped: {exc.__class__.__name__}: {exc}"
         report.errors.append(msg)

@@ -34,9 +34,6 @@ from ipoffice.service.auth import actor_for_token
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
-#: route path -> action name; test_permissions checks every route is listed with a registered action.
-ROUTE_ACTIONS: dict[str, str] = {}
-
 
 def action(name: str):  # noqa: ANN201
     def deco(fn):  # noqa: ANN001, ANN202
@@ -264,11 +261,6 @@ def create_app(store: Store | None = None) -> FastAPI:
 
     app.include_router(portal_router)
 
-    for route in app.routes:
-        endpoint = getattr(route, "endpoint", None)
-        name = getattr(endpoint, "__ipoffice_action__", None)
-        if name:
-            ROUTE_ACTIONS[getattr(route, "path", "")] = name
     return app
 
 

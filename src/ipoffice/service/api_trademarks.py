@@ -29,16 +29,19 @@ def api_tm_search(
     dead: bool = False,
 ) -> Any:
     """Earlier marks that could block this one, ranked, each with the guideline rules it meets."""
-    from ipoffice.trademarks.search import ConflictQuery, SearchInputError, conflict_search
+    from ipoffice.trademarks.search import ConflictQuery, SearchInputError, conflict_search, parse_classes, split_list
 
     check("trademark_search", actor)
     try:
-        cls = {int(c) for c in (classes or "").replace("，", ",").split(",") if c.strip()}
-    except ValueError:
-        return JSONResponse({"error": f"classes must be numbers, got {classes!r}"}, status_code=422)
-    grp = {g.strip() for g in (groups or "").replace("，", ",").split(",") if g.strip()}
-    q = ConflictQuery(mark=mark, classes=cls, groups=grp, goods=goods or [], before=before, top=top, include_dead=dead)
-    try:
+        q = ConflictQuery(
+            mark=mark,
+            classes=parse_classes(classes),
+            groups=set(split_list(groups)),
+            goods=goods or [],
+            before=before,
+            top=top,
+            include_dead=dead,
+        )
         return conflict_search(session, actor, q)
     except SearchInputError as exc:
         return JSONResponse({"error": str(exc)}, status_code=422)

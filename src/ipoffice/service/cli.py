@@ -77,7 +77,7 @@ def init(
     store = open_store(config.data_home())
     result: dict[str, Any] = {"home": str(store.home), "database": store.dialect}
     if schemes:
-        result["schemes"] = _load_schemes(store, quiet=as_json)
+        result["schemes"] = _load_schemes(store)
     if sample:
         from ipoffice.service.sample import load_sample
 
@@ -96,7 +96,7 @@ def init(
             )
 
 
-def _load_schemes(store: Store, quiet: bool) -> dict[str, int]:
+def _load_schemes(store: Store) -> dict[str, int]:
     try:
         from ipoffice.core.schemes import load_schemes
     except ImportError:  # schemes data not present in this build
@@ -350,7 +350,7 @@ def serve(
 
             empty_schemes = not s.scalar(select(func.count(t.SchemeEntry.id)))
         if empty_schemes:
-            _load_schemes(store, quiet=True)
+            _load_schemes(store)
         rep = load_sample(store)
         if rep:
             err.print(f"sample loaded: {rep.loaded} records")

@@ -10,10 +10,6 @@ import typer
 tm_app = typer.Typer(no_args_is_help=True, help="Trademarks: conflict search for earlier similar marks.")
 
 
-def _split(values: list[str] | None) -> list[str]:
-    return [v.strip() for item in values or [] for v in item.replace("，", ",").split(",") if v.strip()]
-
-
 @tm_app.command("search")
 def tm_search(
     mark: Annotated[str, typer.Argument(help="The mark applied for.")],
@@ -28,12 +24,12 @@ def tm_search(
     """Earlier identical or similar marks on identical or similar goods, each with the rules it meets."""
     from ipoffice.core.roles import SYSTEM
     from ipoffice.service.cli import _store, emit, fail, out
-    from ipoffice.trademarks.search import ConflictQuery, SearchInputError, conflict_search
+    from ipoffice.trademarks.search import ConflictQuery, SearchInputError, conflict_search, parse_classes, split_list
 
     try:
-        cls = {int(c) for c in _split(classes)}
-    except ValueError:
-        raise fail(f"--classes must be numbers, got {classes}", as_json) from None
+        cls = parse_classes(*(classes or []))
+    except SearchInputError as exc:
+        raise fail(str(exc), as_json) from None
     try:
         before_d = dt.date.fromisoformat(before) if before else None
     except ValueError:
@@ -41,7 +37,7 @@ def tm_search(
     q = ConflictQuery(
         mark=mark,
         classes=cls,
-        groups=set(_split(groups)),
+        groups=set(split_list(*(groups or []))),
         goods=list(goods or []),
         before=before_d,
         top=top,

@@ -155,6 +155,7 @@ def supervisor_page(request: Request, session: SessionDep, actor: ActorDep) -> H
     from sqlalchemy import func, select
 
     from ipoffice.core import tables as t
+    from ipoffice.workflow.cases import RUNNING
     from ipoffice.workflow.pendency import pendency, pendency_svg
     from ipoffice.workflow.quality import quality_figures
     from ipoffice.workflow.tracks import track_report
@@ -175,7 +176,7 @@ def supervisor_page(request: Request, session: SessionDep, actor: ActorDep) -> H
     overdue = session.scalar(
         select(func.count())
         .select_from(t.CaseDeadline)
-        .where(t.CaseDeadline.status.in_(("open", "extended")), t.CaseDeadline.deadline < dt.date.today())
+        .where(t.CaseDeadline.status.in_(RUNNING), t.CaseDeadline.deadline < dt.date.today())
     )
     proposed = session.scalar(
         select(func.count()).select_from(t.ProposedAction).where(t.ProposedAction.status == "proposed")
@@ -338,7 +339,7 @@ def trademark_search_page(
     before: str = "",
 ) -> HTMLResponse:
     """Trademark conflict search: earlier similar marks on similar goods, with the reasons per hit."""
-    from ipoffice.trademarks.search import ConflictQuery, SearchInputError, conflict_search
+    from ipoffice.trademarks.search import ConflictQuery, SearchInputError, conflict_search, parse_classes, split_list
 
     check("trademark_search", actor)
     result, error = None, None
@@ -347,8 +348,8 @@ def trademark_search_page(
         try:
             q = ConflictQuery(
                 mark=mark,
-                classes={int(c) for c in classes.replace("，", ",").split(",") if c.strip()},
-                groups={g.strip() for g in groups.replace("，", ",").split(",") if g.strip()},
+                classes=parse_classes(classes),
+                groups=set(split_list(groups)),
                 goods=[g.strip() for g in goods.replace("；", ";").split(";") if g.strip()],
                 before=dt.date.fromisoformat(before) if before else None,
                 include_dead=True,

@@ -37,6 +37,18 @@ class SearchInputError(ValueError):
     """Nothing could be searched: the message says what is wrong with the input."""
 
 
+def split_list(*texts: str | None) -> list[str]:
+    """`9,42` / `9，42` (full-width comma) / repeated options -> ["9", "42"]: how every desk takes lists."""
+    return [v.strip() for text in texts for v in (text or "").replace("，", ",").split(",") if v.strip()]
+
+
+def parse_classes(*texts: str | None) -> set[int]:
+    try:
+        return {int(c) for c in split_list(*texts)}
+    except ValueError:
+        raise SearchInputError(f"Nice classes must be numbers, got {', '.join(t for t in texts if t)!r}") from None
+
+
 @dataclass
 class ConflictQuery:
     mark: str
