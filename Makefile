@@ -10,7 +10,7 @@ PORT ?= 8000
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
-	$(PIP) install -q -e '.[test,browser]'
+	$(PIP) install -q -e '.[test,browser,spark,bench]'
 	touch $@
 
 install: $(VENV)/.installed
