@@ -58,6 +58,12 @@ def patent_detail(session: Session, doc: t.PatentDocument) -> dict[str, Any]:
                 {"type": e.event_type, "date": e.date.isoformat() if e.date else None, "details": e.details}
                 for e in events
             ],
+            # Classes suggested at intake by the classifier: shown apart, never mixed with the office's classes.
+            "suggested_classifications": [
+                {"scheme": c.scheme, "symbol": c.symbol, "main": c.main}
+                for c in doc.classifications
+                if c.source == "suggested"
+            ],
             "source_path": doc.source_path,
             "updated_at": doc.updated_at.isoformat(),
         }
