@@ -35,10 +35,13 @@ import contextlib
 import datetime as dt
 import functools
 import json
+import multiprocessing
 import os
 import random
 import shutil
 import time
+from array import array
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -246,6 +249,23 @@ def class_terms(symbol: str, parents: dict[str, str] | None = None) -> set[str]:
     return out
 
 
+_terms_cache: dict[tuple[str, str], frozenset[str]] = {}
+_terms_cache_owner: list[Any] = [None]
+
+
+def _class_terms_cached(scheme: str, sym: str, parents: dict[str, str] | None) -> frozenset[str]:
+    """`class_terms` of a symbol, remembered for the ``parents`` map in use (a build sees the same few
+    thousand symbols hundreds of thousands of times; parsing them was a tenth of the build)."""
+    if _terms_cache_owner[0] is not parents or len(_terms_cache) > 200_000:
+        _terms_cache.clear()
+        _terms_cache_owner[0] = parents
+    key = (scheme, sym)
+    hit = _terms_cache.get(key)
+    if hit is None:
+        hit = _terms_cache[key] = frozenset(class_terms(sym, parents if scheme == "ipc" else None))
+    return hit
+
+
 def document_fields(
     row: Any, data: dict[str, Any], party_ids: list[int], parents: dict[str, str] | None
 ) -> dict[str, Any]:
@@ -276,7 +296,7 @@ def document_fields(
             continue
         sym = _canonical_class(scheme, c.get("symbol") or "")
         if sym:
-            (ipc if scheme == "ipc" else cpc).update(class_terms(sym, parents if scheme == "ipc" else None))
+            (ipc if scheme == "ipc" else cpc).update(_class_terms_cached(scheme, sym, parents))
     doc["ipc"] = sorted(ipc)
     doc["cpc"] = sorted(cpc)
     pn = {row.number_norm, normalize_number(row.number)}
@@ -303,8 +323,16 @@ def to_document(fields: dict[str, Any]) -> Any:
     doc.add_text("hash", fields["hash"])
     for name in TEXT_FIELDS:
         toks = fields.get(name)
-        if toks:
-            doc.add_pre_tokenized_text(name, PreTokenizedString("", [Token(w, p, s, e) for w, p, s, e, _m in toks]))
+        if not toks:
+            continue
+        if isinstance(toks, tuple):  # packed by a worker (`_pack`): words and positions, no offsets
+            words, raw = toks
+            pos = array("i")
+            pos.frombytes(raw)
+            tokens = [Token(w, p, 0, 0) for w, p in zip(words.split(_SEP), pos, strict=True)]
+        else:
+            tokens = [Token(w, p, s, e) for w, p, s, e, _m in toks]
+        doc.add_pre_tokenized_text(name, PreTokenizedString("", tokens))
     for name in KEYWORD_FIELDS:
         for v in fields.get(name, ()):
             doc.add_text(name, v)
@@ -342,29 +370,32 @@ def _party_ids(session: Session, ids: list[int]) -> dict[int, list[int]]:
     return out
 
 
-def _rows(session: Session, ids: list[int] | None = None) -> Iterator[list[Any]]:
-    """Store rows in batches, by id (keyset pages: flat memory on SQLite and PostgreSQL)."""
+def paged_rows(session: Session, columns: Any, ids: list[int] | None = None, size: int = BATCH) -> Iterator[list[Any]]:
+    """Rows of `patent_documents` (the given columns, `id` among them) in batches by id: keyset pages, so memory
+    stays flat on SQLite and PostgreSQL whatever the collection's size. The lexical and dense indexes both read so."""
     if ids is not None:
         ids = sorted(ids)
-        for i in range(0, len(ids), BATCH):
-            chunk = ids[i : i + BATCH]
+        for i in range(0, len(ids), size):
+            chunk = ids[i : i + size]
             yield list(
-                session.execute(
-                    select(*_ROW_COLUMNS).where(t.PatentDocument.id.in_(chunk)).order_by(t.PatentDocument.id)
-                )
+                session.execute(select(*columns).where(t.PatentDocument.id.in_(chunk)).order_by(t.PatentDocument.id))
             )
         return
     last = 0
     while True:
         batch = list(
             session.execute(
-                select(*_ROW_COLUMNS).where(t.PatentDocument.id > last).order_by(t.PatentDocument.id).limit(BATCH)
+                select(*columns).where(t.PatentDocument.id > last).order_by(t.PatentDocument.id).limit(size)
             )
         )
         if not batch:
             return
         yield batch
         last = batch[-1].id
+
+
+def _rows(session: Session, ids: list[int] | None = None) -> Iterator[list[Any]]:
+    return paged_rows(session, _ROW_COLUMNS, ids)
 
 
 def ipc_parents(session: Session) -> dict[str, str]:
@@ -404,6 +435,61 @@ def _payloads(session: Session, ids: list[int] | None) -> Iterator[Payload]:
         yield [(DocRow(*r[:12]), r.data_json, pids.get(r.id, [])) for r in batch]
 
 
+_SEP = "\x1f"  # joins a field's words for the trip from a worker (never inside a folded word)
+#: from this many documents on, `build_index` analyzes in worker processes
+PARALLEL_MIN_DOCS = 5000
+
+
+def _pack(fields: dict[str, Any]) -> dict[str, Any]:
+    """`document_fields` made cheap to pickle: each text field's tokens as one string of words and an
+    array of positions (pickling the token tuples cost about what analysing them did)."""
+    for name in TEXT_FIELDS:
+        toks = fields.get(name)
+        if toks:
+            words = [w for w, _p, _s, _e, _m in toks]
+            joined = _SEP.join(words)
+            if joined.count(_SEP) == len(words) - 1:  # else keep the tuples
+                fields[name] = (joined, array("i", [p for _w, p, _s, _e, _m in toks]).tobytes())
+    return fields
+
+
+_worker_parents: dict[str, str] = {}
+
+
+def _analyze_batch(payload: Payload) -> list[dict[str, Any]]:
+    """Worker: the packed fields of a batch of store rows (user dictionary and IPC parents inherited
+    from the parent process by fork)."""
+    return [
+        _pack(document_fields(row, orjson.loads(raw) if raw else {}, pids, _worker_parents))
+        for row, raw, pids in payload
+    ]
+
+
+def _workers(total: int) -> int:
+    """How many analysis processes a run of ``total`` documents gets (0: analyze in this process).
+
+    Analysis (jieba, stemming) is pure Python and holds the GIL, so only processes spread it over
+    cores; the main process keeps reading the store and feeding tantivy."""
+    if total < PARALLEL_MIN_DOCS or "fork" not in multiprocessing.get_all_start_methods():
+        return 0
+    env = os.environ.get("IPOFFICE_INDEX_WORKERS", "").strip()
+    if env.isdigit():  # an explicit choice (0: none)
+        return int(env)
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return min(cpus, 4) if cpus >= 2 else 0
+
+
+def _pool(workers: int, parents: dict[str, str]) -> Any:
+    """A fork pool of analysis workers, made before any tantivy writer thread exists; the jieba
+    dictionary is loaded first so the workers inherit it instead of loading it each."""
+    if not workers:
+        return None
+    global _worker_parents
+    analyze_values(["预热装置 warm"], offsets=False)
+    _worker_parents = parents
+    return multiprocessing.get_context("fork").Pool(workers)
+
+
 @dataclass
 class _Fed:
     count: int = 0
@@ -419,17 +505,17 @@ def _feed(
     parents: dict[str, str],
     progress: Progress | None,
     replace: bool,
+    pool: Any = None,
 ) -> _Fed:
     """Analyze and add the documents (all, or those of ``ids``, replacing their old versions).
 
-    One process: analysis runs here, tantivy indexes in its own thread. (Worker processes were
-    measured slower on two cores: pickling the tokens costs about what analysing them does.)"""
+    With ``pool`` (see `_workers`) the batches are analyzed in worker processes, a few in flight,
+    and added here in store order; without, analysis runs here. tantivy indexes in its own threads.
+    Tokens travel packed (`_pack`): pickling them as tuples cost about what analysing them did."""
     fed = _Fed()
-    for payload in _payloads(session, ids):
-        if replace:  # issued before the adds, so it removes only the old versions
-            _delete(writer, [row.id for row, _raw, _p in payload])
-        for row, raw, pids in payload:
-            fields = document_fields(row, orjson.loads(raw) if raw else {}, pids, parents)
+
+    def add(payload: Payload, fields_list: list[dict[str, Any]]) -> None:
+        for (row, _raw, _pids), fields in zip(payload, fields_list, strict=True):
             writer.add_document(to_document(fields))
             if fed.newest is None or row.updated_at > fed.newest:
                 fed.newest = row.updated_at
@@ -438,6 +524,22 @@ def _feed(
         fed.count += len(payload)
         if progress:
             progress(fed.count, total)
+
+    pending: deque[tuple[Payload, Any]] = deque()
+    window = 3 * getattr(pool, "_processes", 1) if pool is not None else 0
+    for payload in _payloads(session, ids):
+        if replace:  # issued before the adds, so it removes only the old versions
+            _delete(writer, [row.id for row, _raw, _p in payload])
+        if pool is None:
+            add(payload, [document_fields(r, orjson.loads(raw) if raw else {}, p, parents) for r, raw, p in payload])
+            continue
+        pending.append((payload, pool.apply_async(_analyze_batch, (payload,))))
+        while len(pending) > window or (pending and pending[0][1].ready()):
+            done, res = pending.popleft()
+            add(done, res.get())
+    while pending:
+        done, res = pending.popleft()
+        add(done, res.get())
     return fed
 
 
@@ -546,11 +648,17 @@ def _build_into(store: Store, path: Path, progress: Progress | None) -> IndexRep
         report.userdict_words = build_user_dictionary(titles, corpus, path / USERDICT_FILE)
         set_user_dictionary(path / USERDICT_FILE)
         parents = ipc_parents(s)
-        index = _register(Index(build_schema(), path=str(path), reuse=False))
-        writer = _writer(index, total)
-        fed = _feed(writer, s, None, total, parents, progress, replace=False)
-        writer.commit()
-        writer.wait_merging_threads()
+        pool = _pool(_workers(total), parents)  # forked before the writer starts its threads
+        try:
+            index = _register(Index(build_schema(), path=str(path), reuse=False))
+            writer = _writer(index, total)
+            fed = _feed(writer, s, None, total, parents, progress, replace=False, pool=pool)
+            writer.commit()
+            writer.wait_merging_threads()
+        finally:
+            if pool is not None:
+                pool.terminate()
+                pool.join()
     now = t.utcnow().isoformat()
     state = IndexState(
         watermark=fed.newest.isoformat() if fed.newest else None,

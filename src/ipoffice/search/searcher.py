@@ -17,6 +17,7 @@ import math
 import re
 import time
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -164,6 +165,8 @@ class PatentSearcher:
         """Chinese query words are cut with the dictionary the documents were cut with."""
         set_user_dictionary(self.path / USERDICT_FILE)
 
+    segment_as_indexed = _segment_as_indexed  # public: prior-art search analyzes the application first
+
     # ------------------------------------------------------------------ the examiner query language
 
     def parse(self, query: str, session: Session | None = None) -> ParsedQuery:
@@ -272,16 +275,16 @@ class PatentSearcher:
         actor: Actor = PUBLIC,
         fields: tuple[str, ...] = DEFAULT_FIELDS,
         max_terms: int = 48,
+        before: dt.date | None = None,
+        exclude_ids: Iterable[int] = (),
     ) -> list[tuple[int, float]]:
         """(doc id, score) of the documents most like ``text`` (a claim, an abstract), best first.
 
         The text's terms, less stop words, are weighted by frequency and rarity; the ``max_terms``
-        best become one BM25 disjunction over ``fields``."""
-        from tantivy import Occur, Query
-
+        best become one BM25 disjunction over ``fields``. ``before``: only documents published before
+        that day; ``exclude_ids``: documents left out (the application itself)."""
         self._segment_as_indexed()
         searcher = self.index.searcher()
-        schema = self.index.schema
         counts = Counter(w for w in query_tokens(text) if _content_word(w))
         if not counts:
             return []
@@ -292,22 +295,105 @@ class PatentSearcher:
             if df:
                 weighted.append((tf * math.log(1 + n / df), w, tf))
         weighted.sort(reverse=True)
-        clauses = []
-        for _wt, w, tf in weighted[:max_terms]:
-            boost = 1.0 + math.log(tf)
-            for f in fields:
-                clauses.append(
-                    (Occur.Should, Query.boost_query(Query.term_query(schema, f, w), boost * BOOSTS.get(f, 1)))
-                )
+        terms = {w: 1.0 + math.log(tf) for _wt, w, tf in weighted[:max_terms]}
+        return self.lexical_terms(terms, top, actor, fields, before=before, exclude_ids=exclude_ids)
+
+    def doc_freq(self, term: str, fields: tuple[str, ...] = DEFAULT_FIELDS) -> int:
+        """Documents holding ``term`` in any of ``fields`` (the largest per-field count)."""
+        searcher = self.index.searcher()
+        return max(searcher.doc_freq(f, term) for f in fields)
+
+    @property
+    def num_docs(self) -> int:
+        return int(self.index.searcher().num_docs)
+
+    def lexical_terms(
+        self,
+        terms: dict[str, float],
+        top: int = 100,
+        actor: Actor = PUBLIC,
+        fields: tuple[str, ...] = DEFAULT_FIELDS,
+        boosts: dict[str, float] | None = None,
+        before: dt.date | None = None,
+        exclude_ids: Iterable[int] = (),
+        extra: Any | None = None,
+    ) -> list[tuple[int, float]]:
+        """BM25 over weighted index terms (term -> boost) in ``fields``, as ``actor`` may see, only
+        documents published before ``before`` (when given), less ``exclude_ids``; best first.
+        ``extra``: a tantivy query every hit must also match."""
+        from tantivy import Occur, Query
+
+        self._segment_as_indexed()
+        schema = self.index.schema
+        fb = boosts or BOOSTS
+        clauses = [
+            (Occur.Should, Query.boost_query(Query.term_query(schema, f, w), wt * fb.get(f, 1.0)))
+            for w, wt in terms.items()
+            if wt > 0
+            for f in fields
+        ]
         if not clauses:
             return []
         q = Query.boolean_query(clauses)
+        return self._run_filtered(q, top, actor, before, exclude_ids, extra)
+
+    def _run_filtered(
+        self,
+        q: Any,
+        top: int,
+        actor: Actor,
+        before: dt.date | None,
+        exclude_ids: Iterable[int],
+        extra: Any | None = None,
+    ) -> list[tuple[int, float]]:
+        from tantivy import FieldType, Occur, Query
+
+        searcher = self.index.searcher()
+        schema = self.index.schema
+        must = [(Occur.Must, q)]
         vis = role_filter(schema, actor)
         if vis is not None:
-            q = Query.boolean_query([(Occur.Must, q), (Occur.Must, Query.const_score_query(vis, 0.0))])
-        res = searcher.search(q, limit=top, count=False)
-        ids = searcher.fast_field_values("doc_id", [a for _s, a in res.hits])
-        return [(i, float(sc)) for i, (sc, _a) in zip(ids, res.hits, strict=True)]
+            must.append((Occur.Must, Query.const_score_query(vis, 0.0)))
+        if before is not None:
+            cut = Query.range_query(
+                schema, "pd", FieldType.Date, None, dt.datetime(before.year, before.month, before.day), True, False
+            )
+            must.append((Occur.Must, Query.const_score_query(cut, 0.0)))
+            must.append((Occur.MustNot, Query.term_query(schema, "pubflag", "no")))
+        ids = sorted(set(exclude_ids))
+        if ids:
+            must.append((Occur.MustNot, Query.term_set_query(schema, "doc_id", ids)))
+        if extra is not None:
+            must.append((Occur.Must, Query.const_score_query(extra, 0.0)))
+        res = searcher.search(Query.boolean_query(must) if len(must) > 1 else q, limit=max(1, top), count=False)
+        ids_out = searcher.fast_field_values("doc_id", [a for _s, a in res.hits])
+        return [(i, float(sc)) for i, (sc, _a) in zip(ids_out, res.hits, strict=True)]
+
+    def ipc_near(
+        self,
+        levels: dict[str, float],
+        top: int = 100,
+        actor: Actor = PUBLIC,
+        before: dt.date | None = None,
+        exclude_ids: Iterable[int] = (),
+    ) -> list[tuple[int, float]]:
+        """Documents classified under the given IPC terms (symbol -> score, e.g. a main group, its
+        subclass and class with falling scores), the scores of the terms a document holds summed."""
+        from tantivy import Occur, Query
+
+        schema = self.index.schema
+        clauses = [
+            (Occur.Should, Query.const_score_query(Query.term_query(schema, "ipc", sym), float(sc)))
+            for sym, sc in levels.items()
+        ]
+        if not clauses:
+            return []
+        return self._run_filtered(Query.boolean_query(clauses), top, actor, before, exclude_ids)
+
+    def staleness_warning(self) -> str | None:
+        """The index's out-of-date warning, if any (checked at most every `STALENESS_EVERY` seconds)."""
+        with self.store.session() as s:
+            return self._staleness(s, self.index.searcher().num_docs)
 
 
 # --------------------------------------------------------------------------- stop words (lexical stage)

