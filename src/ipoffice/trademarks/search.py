@@ -6,16 +6,20 @@ similar-goods table); each candidate mark is then judged by `similarity.compare`
 the guideline rule they meet. Dead marks (expired, invalidated, cancelled, refused, withdrawn) do not
 block and are listed apart when asked.
 
-Scale note: candidates are all marks in the given classes/groups, judged one by one, which serves a
-register of tens of thousands of marks per class; the 1M-mark online search will put the keys of
-`trademarks.keys` in an index first (issue #5, open).
+Scale: when the data home has a key index (``trademarks.index``, built by ``ipoffice tm index build``
+and kept up to date lazily), only the marks sharing a candidate key (``keys.probe_keys``) on the goods asked
+are judged; without one, every mark on those goods is (the exhaustive path, also the reference the index
+is tested against). Groups linked to the asked ones by the notes of the similar-goods table are searched
+too and say so in their goods reason. ``judge`` makes every hit, for both paths and for the batch engines.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import select
@@ -23,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from ipoffice.core import tables as t
 from ipoffice.core.roles import Actor, check, permission
+from ipoffice.trademarks.index import GoodsFilter, RegisterMark, TrademarkIndex, open_fresh, split_probe
 
 DEAD = {"expired", "invalidated", "cancelled", "refused", "withdrawn"}
 GOODS_RULE = "tmg2021-5.2"
@@ -88,26 +93,249 @@ def _validate(session: Session, q: ConflictQuery) -> list[str]:
     return warnings
 
 
-def conflict_search(session: Session, actor: Actor, q: ConflictQuery, *, on: dt.date | None = None) -> dict[str, Any]:
-    """Earlier marks that could block `q.mark` on the goods asked, best first."""
+def linked_groups(groups: set[str]) -> dict[str, str]:
+    """Groups the similar-goods table's notes link to ``groups`` (group -> the note), beyond ``groups`` themselves.
+
+    A note may link only some items or one part of a group; the link is read at group level here, so a mark in
+    a linked group is a candidate whose reason says which note to check (``goods.goods_similar`` decides items).
+    """
+    from ipoffice.trademarks.goods import _table
+
+    out: dict[str, str] = {}
+    if not groups:
+        return out
+    for a, b, note in _table().links:
+        for x, y in ((a, b), (b, a)):
+            if x.group in groups and y.group not in groups and y.group not in out:
+                out[y.group] = note
+    return out
+
+
+def _goods_reason(q: ConflictQuery, classes: set[int] | tuple[int, ...], groups, linked: dict[str, str]):  # noqa: ANN001
+    shared_groups = sorted(set(groups) & q.groups)
+    if shared_groups:
+        return 1.0, {
+            "code": GOODS_RULE,
+            "text": "同一类似群的商品或服务为类似商品或服务",
+            "evidence": f"same similar group {', '.join(shared_groups)}",
+        }
+    shared_classes = sorted(set(classes) & q.classes)
+    if shared_classes:
+        return 0.9, {
+            "code": "goods-same-class",
+            "text": "同一类别（类似群待核）",
+            "evidence": f"same Nice class {', '.join(map(str, shared_classes))}; "
+            "similar groups not compared (give --groups or goods)",
+        }
+    via = sorted(set(groups) & set(linked))
+    if via:
+        return 0.9, {
+            "code": GOODS_RULE,
+            "text": "类似群注释所列跨群类似商品（商品项待核）",
+            "evidence": f"group {via[0]} is linked to the goods asked by the note {linked[via[0]]}",
+        }
+    return 0.9, None
+
+
+def judge(q: ConflictQuery, marks: Iterable[RegisterMark], *, on: dt.date | None = None, linked=None):  # noqa: ANN001
+    """Judge candidate marks against ``q.mark``: (hits, dead), unsorted. The one place hits are made, so the
+    exhaustive search, the indexed search and the batch engines give the same hits."""
+    from ipoffice.trademarks.keys import _judge
     from ipoffice.trademarks.similarity import compare
 
-    check("trademark_search", actor)
-    warnings = _validate(session, q)
+    rules = _judge().rs  # today's rule set, loaded once per process
+    linked = linked if linked is not None else linked_groups(q.groups)
+    hits, dead = [], []
+    for tm in marks:
+        if q.before and not (tm.filing_date and tm.filing_date < q.before):
+            continue
+        try:
+            sim = compare(q.mark, tm.mark, on=on, rules=rules)
+        except ValueError:
+            continue  # a register mark the engine cannot read (e.g. punctuation only)
+        if not sim.similar:
+            continue
+        reasons = [
+            {"code": r.code, "text": r.text, "evidence": r.evidence} for r in sim.reasons if r.verdict != "not_similar"
+        ]
+        factor, goods = _goods_reason(q, tm.classes, tm.groups, linked)
+        if goods:
+            reasons.append(goods)
+        hit = {
+            "number": tm.number,
+            "mark": tm.mark,
+            "score": round(sim.score * factor, 4),
+            "identical": sim.identical,
+            "classes": sorted(tm.classes),
+            "groups": sorted(tm.groups),
+            "status": tm.status,
+            "filing_date": tm.filing_date.isoformat() if tm.filing_date else None,
+            "reasons": reasons,
+        }
+        (dead if tm.status in DEAD else hits).append(hit)
+    return hits, dead
+
+
+def _order(h: dict) -> tuple:
+    return (-h["score"], h["filing_date"] or "", h["number"])
+
+
+def rank(hits: list[dict]) -> list[dict]:
+    return sorted(hits, key=_order)
+
+
+def _weak_bound(on: dt.date | None) -> float:
+    """The highest score a mark sharing only meaning or transliteration keys can reach (5.1.6, 5.3.3)."""
+    from ipoffice.trademarks.rules import load_rules
+
+    rules = load_rules().in_force(on or dt.date.today())
+    return max([0.75] + [rules[c].score for c in ("tmg2021-5.5.1.6", "tmg2021-5.5.3.3") if c in rules])
+
+
+@lru_cache(maxsize=100_000)
+def _han_profile(han: str) -> tuple[tuple[str, str, str], ...]:
+    """(text, pinyin skeleton, pinyin) of a Chinese part and of its core, as ``_Judge.cross`` tries them."""
+    from ipoffice.trademarks.keys import _judge
+    from ipoffice.trademarks.phonetic import pinyin_of, pinyin_skeleton
+
+    core, _ = _judge().strip_han(han, min_core=1)
+    return tuple((h, pinyin_skeleton(h), "".join(pinyin_of(h))) for h in dict.fromkeys((han, core)))
+
+
+@lru_cache(maxsize=100_000)
+def _latin_profile(latin: str, words: tuple[str, ...]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """(text, skeleton variants) of a Latin part, its core and single words, as ``_Judge.cross`` tries them."""
+    from ipoffice.trademarks.keys import _judge
+    from ipoffice.trademarks.phonetic import latin_skeleton
+
+    j = _judge()
+    lcore, _ = j.strip_latin(words)
+    core_ws = j.latin_core_words(words)
+    singles = [w for w in core_ws if len(w) >= 4 and w.isalpha()] if len(core_ws) <= 2 else []
+    out = []
+    for lat in dict.fromkeys((latin, lcore, *singles)):
+        sk = latin_skeleton(lat)
+        variants = (sk, sk[1:]) if sk.startswith("H") and len(sk) > 1 else (sk,)
+        out.append((lat, variants))
+    return tuple(out)
+
+
+def translit_best(han: str, latin: str, words: tuple[str, ...]) -> float:
+    """What ``_Judge.cross`` scores as transliteration for this Chinese/Latin pair: the best of
+    ``phonetic.transliteration_similarity`` over its variants, from skeletons computed once per text
+    (tests/trademarks/test_tm_index.py checks it against the function itself)."""
+    from ipoffice.trademarks.phonetic import _COMPATIBLE, _skeleton_distance, jaro_winkler
+
+    best = 0.0
+    for _h, a, py in _han_profile(han):
+        if not a:
+            continue
+        for lat, variants in _latin_profile(latin, words):
+            for b in variants:
+                if not b or (a[0].upper() != b[0] and frozenset((a[0], b[0])) not in _COMPATIBLE):
+                    continue
+                if (len(a.replace("n", "")) < 2 or len(b) < 2) and jaro_winkler(py, lat.lower()) < 0.8:
+                    continue
+                best = max(best, 1 - _skeleton_distance(a, b) / max(len(a), len(b)))
+    return best
+
+
+@lru_cache(maxsize=200_000)
+def _normal(mark: str):  # noqa: ANN202 - NormalizedMark
+    from ipoffice.trademarks.normalize import normalize
+
+    return normalize(mark)
+
+
+def _translit_possible(a, b) -> bool:  # noqa: ANN001 - NormalizedMark x2
+    from ipoffice.trademarks.similarity import _TRANSLIT_MIN
+
+    for x, y in ((a, b), (b, a)):
+        if x.han and y.alnum and translit_best(x.han, y.alnum, tuple(y.words)) >= _TRANSLIT_MIN:
+            return True
+    return False
+
+
+def judge_split(
+    q: ConflictQuery,
+    strong: Iterable[RegisterMark],
+    weak: Iterable[tuple[RegisterMark, bool]],
+    *,
+    on: dt.date | None = None,
+    linked: dict[str, str] | None = None,
+) -> tuple[list[dict], list[dict]]:
+    """``judge`` for the index's candidates: every strong one, and weak ones only while they can still rank.
+
+    Weak candidates share only meaning or transliteration keys, so (the keys being complete for the other
+    rules) they score at most ``_weak_bound`` times their goods factor; they come best possible rank first, and
+    once ``q.top`` hits rank above the next one's best, none of the rest can enter the list. A weak candidate
+    sharing no meaning key is judged only when the transliteration test of ``compare`` can pass. The hits
+    are those the exhaustive search returns (tests/trademarks/test_tm_index.py compares them).
+    """
+    import bisect
+
+    linked = linked if linked is not None else linked_groups(q.groups)
+    hits, dead = judge(q, strong, on=on, linked=linked)
+    keys = {False: sorted(map(_order, hits)), True: sorted(map(_order, dead))}
+    bound = _weak_bound(on)
+    qn = _normal(q.mark)
+    for tm, by_meaning in weak:
+        is_dead = tm.status in DEAD
+        if is_dead and not q.include_dead:
+            continue
+        shares = getattr(tm, "shares_group", None)
+        factor = 1.0 if (shares if shares is not None else set(tm.groups) & q.groups) else 0.9
+        best = (-round(bound * factor, 4), tm.filing_date.isoformat() if tm.filing_date else "", tm.number)
+        full = {d: bisect.bisect_left(keys[d], best) >= q.top for d in (False, True)}
+        if full[False] and (full[True] or not q.include_dead):
+            break  # candidates come in rank order: no later one can enter either list
+        if full[is_dead]:
+            continue
+        if not by_meaning:
+            try:
+                if not _translit_possible(qn, _normal(tm.mark)):
+                    continue
+            except ValueError:
+                continue
+        h, d = judge(q, [tm], on=on, linked=linked)
+        for x in h + d:
+            bisect.insort(keys[x["status"] in DEAD], _order(x))
+        hits += h
+        dead += d
+    return hits, dead
+
+
+def result(q: ConflictQuery, hits: list[dict], dead: list[dict], considered: int, warnings: list[str]) -> dict:
+    out: dict[str, Any] = {
+        "mark": q.mark,
+        "classes": sorted(q.classes),
+        "groups": sorted(q.groups),
+        "before": q.before.isoformat() if q.before else None,
+        "considered": considered,
+        "warnings": warnings,
+        "results": rank(hits)[: q.top],
+    }
+    if q.include_dead:
+        out["dead"] = rank(dead)[: q.top]
+    return out
+
+
+def _exhaustive_marks(session: Session, q: ConflictQuery, groups: set[str]) -> tuple[list[RegisterMark], int]:
+    """Every mark on the goods asked, read from the store (the path when no index was built)."""
+    from sqlalchemy import or_
+
     goods_q = select(t.TrademarkGoods.trademark_id, t.TrademarkGoods.nice_class, t.TrademarkGoods.group_code)
     conds = []
     if q.classes:
         conds.append(t.TrademarkGoods.nice_class.in_(sorted(q.classes)))
-    if q.groups:
-        conds.append(t.TrademarkGoods.group_code.in_(sorted(q.groups)))
-    from sqlalchemy import or_
-
-    ids = {r[0] for r in session.execute(goods_q.where(or_(*conds)))}
-    hits, dead = [], []
-    classes_of: dict[int, set[int]] = defaultdict(set)
-    groups_of: dict[int, set[str]] = defaultdict(set)
+    if groups:
+        conds.append(t.TrademarkGoods.group_code.in_(sorted(groups)))
+    ids = sorted({r[0] for r in session.execute(goods_q.where(or_(*conds)))})
+    out: list[RegisterMark] = []
     for chunk_start in range(0, len(ids), 1000):
-        chunk = sorted(ids)[chunk_start : chunk_start + 1000]
+        chunk = ids[chunk_start : chunk_start + 1000]
+        classes_of: dict[int, set[int]] = defaultdict(set)
+        groups_of: dict[int, set[str]] = defaultdict(set)
         for tid, cls, grp in session.execute(goods_q.where(t.TrademarkGoods.trademark_id.in_(chunk))):
             classes_of[tid].add(cls)
             if grp:
@@ -116,59 +344,45 @@ def conflict_search(session: Session, actor: Actor, q: ConflictQuery, *, on: dt.
         if q.before:
             marks = marks.where(t.Trademark.filing_date < q.before)
         for tm in session.scalars(marks):
-            try:
-                sim = compare(q.mark, tm.mark, on=on)
-            except ValueError:
-                continue  # a register mark the engine cannot read (e.g. punctuation only)
-            if not sim.similar:
-                continue
-            reasons = [
-                {"code": r.code, "text": r.text, "evidence": r.evidence}
-                for r in sim.reasons
-                if r.verdict != "not_similar"
-            ]
-            shared_groups = sorted(groups_of[tm.id] & q.groups)
-            shared_classes = sorted(classes_of[tm.id] & q.classes)
-            if shared_groups:
-                reasons.append(
-                    {
-                        "code": GOODS_RULE,
-                        "text": "同一类似群的商品或服务为类似商品或服务",
-                        "evidence": f"same similar group {', '.join(shared_groups)}",
-                    }
+            out.append(
+                RegisterMark(
+                    tm.id,
+                    tm.number,
+                    tm.mark,
+                    tm.status,
+                    tm.filing_date,
+                    tuple(sorted(classes_of[tm.id])),
+                    tuple(sorted(groups_of[tm.id])),
                 )
-            elif shared_classes:
-                reasons.append(
-                    {
-                        "code": "goods-same-class",
-                        "text": "同一类别（类似群待核）",
-                        "evidence": f"same Nice class {', '.join(map(str, shared_classes))}; "
-                        "similar groups not compared (give --groups or goods)",
-                    }
-                )
-            hit = {
-                "number": tm.number,
-                "mark": tm.mark,
-                "score": round(sim.score * (1.0 if shared_groups else 0.9), 4),
-                "identical": sim.identical,
-                "classes": sorted(classes_of[tm.id]),
-                "groups": sorted(groups_of[tm.id]),
-                "status": tm.status,
-                "filing_date": tm.filing_date.isoformat() if tm.filing_date else None,
-                "reasons": reasons,
-            }
-            (dead if tm.status in DEAD else hits).append(hit)
-    order = lambda h: (-h["score"], h["filing_date"] or "", h["number"])  # noqa: E731
-    hits.sort(key=order)
-    out: dict[str, Any] = {
-        "mark": q.mark,
-        "classes": sorted(q.classes),
-        "groups": sorted(q.groups),
-        "before": q.before.isoformat() if q.before else None,
-        "considered": len(ids),
-        "warnings": warnings,
-        "results": hits[: q.top],
-    }
-    if q.include_dead:
-        out["dead"] = sorted(dead, key=order)[: q.top]
-    return out
+            )
+    return out, len(ids)
+
+
+def conflict_search(
+    session: Session,
+    actor: Actor,
+    q: ConflictQuery,
+    *,
+    on: dt.date | None = None,
+    index: TrademarkIndex | None | bool = None,
+) -> dict[str, Any]:
+    """Earlier marks that could block `q.mark` on the goods asked, best first.
+
+    ``index``: None (default) uses this data home's key index when one was built (brought up to date
+    first) and judges every mark on the goods otherwise; False forces that exhaustive path; a
+    ``TrademarkIndex`` is searched as given (benchmarks, batch). Both paths give the same hits.
+    """
+    check("trademark_search", actor)
+    warnings = _validate(session, q)
+    linked = linked_groups(q.groups)
+    goods_groups = q.groups | set(linked)
+    idx = open_fresh(session) if index is None else (index or None)
+    if idx is None:
+        marks, considered = _exhaustive_marks(session, q, goods_groups)
+        hits, dead = judge(q, marks, on=on, linked=linked)
+    else:
+        f = GoodsFilter(q.classes, goods_groups, q.before)
+        strong, weak = idx.split_candidates(split_probe(q.mark), f, dead=q.include_dead, rank_groups=q.groups)
+        hits, dead = judge_split(q, strong, weak, on=on, linked=linked)
+        considered = idx.count_on_goods(f)
+    return result(q, hits, dead, considered, warnings)

@@ -1,0 +1,714 @@
+"""The key index of the trademark register: which marks share a candidate key, on which goods.
+
+The conflict search (``trademarks.search``) must answer against a million marks in tens of milliseconds,
+so it cannot judge every mark of a class with ``similarity.compare``. It looks up the application's
+``keys.probe_keys`` here, keeps the marks on the goods asked (Nice classes, 类似群 groups), and judges only those.
+
+Storage, and why: files under ``$IPOFFICE_HOME/index/trademarks/``, one folder per segment, each a set of
+numpy arrays opened memory-mapped (``np.load(mmap_mode="r")``):
+
+- postings: ``khash`` (64-bit BLAKE2b hash of each key, sorted) with ``kpos`` (row of the mark in the
+  segment): a look-up is two ``np.searchsorted`` calls per key, no server and no SQL round trip;
+- per mark: ``ids`` (trademarks.id), ``cmask`` (Nice classes as a 45-bit mask), ``gmask`` (类似群 groups as
+  bits of a vocabulary kept in ``meta.json``), ``fdate`` (filing date ordinal), ``status`` (code) and the
+  number and mark text (UTF-8 blob + offsets), so a search needs no database read for its candidates;
+- the goods filter is a vectorised AND over the candidates' masks.
+
+Opening is a few ``mmap`` calls, processes share the pages through the OS cache, and the same arrays feed
+the DuckDB and Spark batch (``trademarks.batch``). A 64-bit hash collision can only add a candidate, which
+``compare`` then judges, so it never changes a result. SQLite or DuckDB tables of (key, mark) were the
+alternative; a Python round trip per key through SQL costs more than the whole search budget at 1M marks.
+
+Freshness: ``meta.json`` keeps a watermark (highest ``trademarks.id`` and ``updated_at`` indexed). When
+the register has moved past it, ``update`` indexes the new or changed marks into a new segment (a mark
+in a later segment supersedes its earlier rows); ``build`` rewrites everything (and ``update`` does when
+segments pile up or marks were deleted). ``open_fresh`` does that lazily, so imports need no hook.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import shutil
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+INDEX_SUBDIR = Path("index") / "trademarks"
+FORMAT = 1
+MAX_SEGMENTS = 8
+STATUSES = (
+    "unknown",
+    "pending",
+    "preliminarily-approved",
+    "registered",
+    "refused",
+    "opposed",
+    "invalidated",
+    "cancelled",
+    "expired",
+    "withdrawn",
+)
+
+
+DEAD_STATUSES = frozenset({"expired", "invalidated", "cancelled", "refused", "withdrawn"})
+
+
+@dataclass(frozen=True)
+class RegisterMark:
+    """One mark of the register as the conflict search reads it."""
+
+    id: int
+    number: str
+    mark: str
+    status: str
+    filing_date: dt.date | None
+    classes: tuple[int, ...]
+    groups: tuple[str, ...]
+
+
+def key_hash(key: str) -> int:
+    """Stable 64-bit hash of a key (the same in every process, unlike ``hash``)."""
+    return int.from_bytes(hashlib.blake2b(key.encode("utf-8"), digest_size=8).digest(), "little")
+
+
+def hashes(keys: Iterable[str]) -> np.ndarray:
+    return np.fromiter((key_hash(k) for k in keys), dtype=np.uint64)
+
+
+def mark_hashes(mark: str) -> np.ndarray:
+    """Hashes of the index keys of a mark; empty for a mark with nothing to compare."""
+    from ipoffice.trademarks.keys import index_keys
+
+    try:
+        return hashes(sorted(index_keys(mark)))
+    except ValueError:
+        return np.zeros(0, dtype=np.uint64)
+
+
+def probe_hashes(mark: str) -> np.ndarray:
+    from ipoffice.trademarks.keys import probe_keys
+
+    return hashes(sorted(probe_keys(mark)))
+
+
+def split_probe(mark: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(strong, meaning, transliteration) probe hashes of a mark: the last two serve only rules whose score is
+    bounded, so marks sharing only those are judged lazily (see ``trademarks.search``)."""
+    from ipoffice.trademarks.keys import probe_keys
+
+    return split_keys(probe_keys(mark))
+
+
+def split_keys(ks: Iterable[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    strong, meaning, translit = [], [], []
+    for k in sorted(ks):
+        (meaning if k.startswith("m:") else translit if k.startswith(("tkh:", "tkl:")) else strong).append(k)
+    return hashes(strong), hashes(meaning), hashes(translit)
+
+
+def default_dir(home: Path | None = None) -> Path:
+    from ipoffice import config
+
+    return (home or config.data_home()) / INDEX_SUBDIR
+
+
+def class_mask(classes: Iterable[int]) -> int:
+    m = 0
+    for c in classes:
+        if 1 <= c <= 64:
+            m |= 1 << (c - 1)
+    return m
+
+
+def _classes_of(mask: int) -> tuple[int, ...]:
+    return tuple(i + 1 for i in range(64) if mask >> i & 1)
+
+
+# --------------------------------------------------------------------------------------------- writing
+
+
+def _key_worker(marks: list[str]) -> list[np.ndarray]:
+    return [mark_hashes(m) for m in marks]
+
+
+def compute_hashes(marks: list[str], *, workers: int | None = None, progress: Callable[[int], None] | None = None):
+    """Key hashes of each mark, in ``workers`` processes (default: the CPUs) for large registers."""
+    workers = workers or min(os.cpu_count() or 1, 4)
+    chunk = 2000
+    parts = [marks[i : i + chunk] for i in range(0, len(marks), chunk)]
+    out: list[np.ndarray] = []
+    if workers <= 1 or len(marks) < 5000:
+        for p in parts:
+            out += _key_worker(p)
+            if progress:
+                progress(len(p))
+        return out
+    import multiprocessing as mp
+
+    with mp.get_context("fork").Pool(workers) as pool:
+        for res in pool.imap(_key_worker, parts):
+            out += res
+            if progress:
+                progress(len(res))
+    return out
+
+
+def _write_segment(path: Path, rows: list[RegisterMark], key_hashes: list[np.ndarray], vocab: dict[str, int]) -> int:
+    """Write one segment; returns its number of postings."""
+    path.mkdir(parents=True)
+    n = len(rows)
+    for r in rows:
+        for g in r.groups:
+            if g not in vocab:
+                vocab[g] = len(vocab)
+    words = max(1, (len(vocab) + 63) // 64)
+    gmask = np.zeros((n, words), dtype=np.uint64)
+    status_code = {s: i for i, s in enumerate(STATUSES)}
+    ids = np.fromiter((r.id for r in rows), dtype=np.int64, count=n)
+    cmask = np.fromiter((class_mask(r.classes) for r in rows), dtype=np.uint64, count=n)
+    fdate = np.fromiter((r.filing_date.toordinal() if r.filing_date else 0 for r in rows), dtype=np.int32, count=n)
+    status = np.fromiter((status_code.get(r.status, 0) for r in rows), dtype=np.uint8, count=n)
+    for i, r in enumerate(rows):
+        for g in r.groups:
+            b = vocab[g]
+            gmask[i, b // 64] |= np.uint64(1 << (b % 64))
+    for name, texts in (("marks", [r.mark for r in rows]), ("numbers", [r.number for r in rows])):
+        enc = [t.encode("utf-8") for t in texts]
+        off = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum([len(e) for e in enc], out=off[1:])
+        (path / f"{name}.bin").write_bytes(b"".join(enc))
+        np.save(path / f"{name}_off.npy", off)
+    lens = np.fromiter((len(h) for h in key_hashes), dtype=np.int64, count=n)
+    khash = np.concatenate(key_hashes) if n else np.zeros(0, dtype=np.uint64)
+    kpos = np.repeat(np.arange(n, dtype=np.int32), lens)
+    order = np.argsort(khash, kind="stable")
+    for name, arr in (
+        ("ids", ids),
+        ("cmask", cmask),
+        ("gmask", gmask),
+        ("fdate", fdate),
+        ("status", status),
+        ("khash", khash[order]),
+        ("kpos", kpos[order]),
+    ):
+        np.save(path / f"{name}.npy", arr)
+    return int(len(khash))
+
+
+@dataclass
+class Watermark:
+    max_id: int = 0
+    max_updated: str = ""
+    count: int = 0
+
+
+def _meta_path(root: Path) -> Path:
+    return root / "meta.json"
+
+
+def read_meta(root: Path) -> dict[str, Any] | None:
+    try:
+        return json.loads(_meta_path(root).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _write_meta(root: Path, meta: dict[str, Any]) -> None:
+    tmp = root / "meta.json.tmp"
+    tmp.write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
+    os.replace(tmp, _meta_path(root))
+
+
+def build_from_rows(
+    root: Path,
+    rows: list[RegisterMark],
+    *,
+    watermark: Watermark | None = None,
+    workers: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> dict[str, Any]:
+    """(Re)build the index at ``root`` from register rows; returns the meta (counts, sizes, seconds)."""
+    t0 = time.perf_counter()
+    rows = [r for r in rows if r.mark]
+    hs = compute_hashes([r.mark for r in rows], workers=workers, progress=progress)
+    keep = [i for i, h in enumerate(hs) if len(h)]
+    rows, hs = [rows[i] for i in keep], [hs[i] for i in keep]
+    root.mkdir(parents=True, exist_ok=True)
+    stamp = f"seg-{time.time_ns()}"
+    vocab: dict[str, int] = {}
+    postings = _write_segment(root / stamp, rows, hs, vocab)
+    old = read_meta(root) or {}
+    wm = watermark or Watermark(max((r.id for r in rows), default=0), "", len(rows))
+    meta = {
+        "format": FORMAT,
+        "segments": [stamp],
+        "groups": list(vocab),
+        "marks": len(rows),
+        "postings": postings,
+        "watermark": wm.__dict__,
+        "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "build_seconds": round(time.perf_counter() - t0, 2),
+    }
+    _write_meta(root, meta)
+    for s in old.get("segments", []):
+        if s != stamp:
+            shutil.rmtree(root / s, ignore_errors=True)
+    meta["bytes"] = index_bytes(root)
+    return meta
+
+
+def append_rows(root: Path, rows: list[RegisterMark], watermark: Watermark) -> dict[str, Any]:
+    """Index changed or new marks as a new segment (they supersede their earlier rows)."""
+    meta = read_meta(root)
+    if meta is None:
+        return build_from_rows(root, rows, watermark=watermark)
+    rows = [r for r in rows if r.mark]
+    hs = compute_hashes([r.mark for r in rows])
+    keep = [i for i, h in enumerate(hs) if len(h)]
+    rows, hs = [rows[i] for i in keep], [hs[i] for i in keep]
+    vocab = {g: i for i, g in enumerate(meta["groups"])}
+    stamp = f"seg-{time.time_ns()}"
+    postings = _write_segment(root / stamp, rows, hs, vocab)
+    meta["segments"].append(stamp)
+    meta["groups"] = list(vocab)
+    meta["postings"] += postings
+    meta["marks"] = watermark.count
+    meta["watermark"] = watermark.__dict__
+    _write_meta(root, meta)
+    return meta
+
+
+def index_bytes(root: Path) -> int:
+    return sum(p.stat().st_size for p in root.rglob("*") if p.is_file())
+
+
+# --------------------------------------------------------------------------------------------- from the store
+
+
+def _store_watermark(session) -> Watermark:  # noqa: ANN001 - sqlalchemy Session
+    from sqlalchemy import func, select
+
+    from ipoffice.core import tables as t
+
+    max_id, max_upd = session.execute(select(func.max(t.Trademark.id), func.max(t.Trademark.updated_at))).one()
+    return Watermark(int(max_id or 0), max_upd.isoformat() if max_upd else "", 0)
+
+
+def iter_store_marks(session, *, since: Watermark | None = None, batch: int = 20000) -> Iterator[RegisterMark]:  # noqa: ANN001
+    """Register marks with a text, in id order (only those changed after ``since`` when given)."""
+    from sqlalchemy import or_, select
+
+    from ipoffice.core import tables as t
+
+    last = 0
+    while True:
+        q = (
+            select(t.Trademark.id, t.Trademark.number, t.Trademark.mark, t.Trademark.status, t.Trademark.filing_date)
+            .where(t.Trademark.id > last, t.Trademark.mark.is_not(None))
+            .order_by(t.Trademark.id)
+            .limit(batch)
+        )
+        if since is not None:
+            conds = [t.Trademark.id > since.max_id]
+            if since.max_updated:
+                conds.append(t.Trademark.updated_at > dt.datetime.fromisoformat(since.max_updated))
+            q = q.where(or_(*conds))
+        chunk = session.execute(q).all()
+        if not chunk:
+            return
+        ids = [r[0] for r in chunk]
+        classes: dict[int, set[int]] = {}
+        groups: dict[int, set[str]] = {}
+        goods = select(t.TrademarkGoods.trademark_id, t.TrademarkGoods.nice_class, t.TrademarkGoods.group_code).where(
+            t.TrademarkGoods.trademark_id.between(ids[0], ids[-1])
+        )
+        for tid, cls, grp in session.execute(goods):
+            classes.setdefault(tid, set()).add(cls)
+            if grp:
+                groups.setdefault(tid, set()).add(grp)
+        for tid, number, mark, status, fdate in chunk:
+            yield RegisterMark(
+                tid,
+                number,
+                mark,
+                status,
+                fdate,
+                tuple(sorted(classes.get(tid, ()))),
+                tuple(sorted(groups.get(tid, ()))),
+            )
+        last = ids[-1]
+
+
+def _store_count(session) -> int:  # noqa: ANN001
+    from sqlalchemy import func, select
+
+    from ipoffice.core import tables as t
+
+    return int(session.scalar(select(func.count()).select_from(t.Trademark).where(t.Trademark.mark.is_not(None))))
+
+
+def build(session, root: Path | None = None, **kw: Any) -> dict[str, Any]:  # noqa: ANN001
+    """Build the index of the store's register from scratch."""
+    root = root or default_dir()
+    with _Lock(root):
+        return _build(session, root, **kw)
+
+
+def _build(session, root: Path, **kw: Any) -> dict[str, Any]:  # noqa: ANN001
+    wm = _store_watermark(session)
+    rows = list(iter_store_marks(session))
+    wm.count = len(rows)
+    return build_from_rows(root, rows, watermark=wm, **kw)
+
+
+class _Lock:
+    """An exclusive lock on the index folder while it is written (one writer at a time; readers never wait)."""
+
+    def __init__(self, root: Path):
+        self.path = root / ".lock"
+
+    def __enter__(self) -> _Lock:
+        import fcntl
+
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.fh = open(self.path, "w")  # noqa: SIM115 - held until __exit__
+        fcntl.flock(self.fh, fcntl.LOCK_EX)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        import fcntl
+
+        fcntl.flock(self.fh, fcntl.LOCK_UN)
+        self.fh.close()
+
+
+def update(session, root: Path | None = None) -> dict[str, Any]:  # noqa: ANN001
+    """Bring the index up to the register: new/changed marks as a segment, or a rebuild when needed."""
+    root = root or default_dir()
+    with _Lock(root):
+        return _update(session, root)
+
+
+def _update(session, root: Path) -> dict[str, Any]:  # noqa: ANN001
+    meta = read_meta(root)
+    if meta is None or meta.get("format") != FORMAT:
+        return _build(session, root) | {"action": "built"}
+    old = Watermark(**meta["watermark"])
+    wm = _store_watermark(session)
+    if (wm.max_id, wm.max_updated) == (old.max_id, old.max_updated):
+        return meta | {"action": "unchanged", "changed": 0}
+    rows = list(iter_store_marks(session, since=old))
+    wm.count = _store_count(session)
+    new = sum(1 for r in rows if r.id > old.max_id)
+    if len(meta["segments"]) >= MAX_SEGMENTS or wm.count != old.count + new:
+        return _build(session, root) | {"action": "rebuilt", "changed": len(rows)}
+    return append_rows(root, rows, wm) | {"action": "updated", "changed": len(rows)}
+
+
+# --------------------------------------------------------------------------------------------- reading
+
+
+@dataclass
+class _Segment:
+    path: Path
+    ids: np.ndarray
+    cmask: np.ndarray
+    gmask: np.ndarray
+    fdate: np.ndarray
+    status: np.ndarray
+    khash: np.ndarray
+    kpos: np.ndarray
+    marks: np.memmap
+    marks_off: np.ndarray
+    numbers: np.memmap
+    numbers_off: np.ndarray
+    live: np.ndarray | None = None  # False where a later segment holds the mark
+
+    @classmethod
+    def load(cls, path: Path) -> _Segment:
+        def arr(name: str) -> np.ndarray:
+            return np.load(path / f"{name}.npy", mmap_mode="r")
+
+        def blob(name: str) -> np.ndarray:
+            p = path / f"{name}.bin"
+            return np.memmap(p, dtype=np.uint8, mode="r") if p.stat().st_size else np.zeros(0, dtype=np.uint8)
+
+        return cls(
+            path,
+            arr("ids"),
+            arr("cmask"),
+            arr("gmask"),
+            arr("fdate"),
+            arr("status"),
+            arr("khash"),
+            arr("kpos"),
+            blob("marks"),
+            arr("marks_off"),
+            blob("numbers"),
+            arr("numbers_off"),
+        )
+
+    def text(self, which: str, i: int) -> str:
+        data, off = (self.marks, self.marks_off) if which == "marks" else (self.numbers, self.numbers_off)
+        return bytes(data[off[i] : off[i + 1]]).decode("utf-8")
+
+
+class LazyMark:
+    """A register mark read as far as ranking and the transliteration test need (number, text, status, date,
+    whether it shares a group asked); its goods are read when it is judged."""
+
+    __slots__ = ("_full", "_idx", "_row", "_seg", "filing_date", "mark", "number", "shares_group", "status")
+
+    def __init__(self, idx: TrademarkIndex, seg: int, row: int, shares_group: bool):
+        s = idx.segments[seg]
+        self._idx, self._seg, self._row, self._full = idx, seg, row, None
+        self.number = s.text("numbers", row)
+        self.mark = s.text("marks", row)
+        self.status = STATUSES[int(s.status[row])]
+        fd = int(s.fdate[row])
+        self.filing_date = dt.date.fromordinal(fd) if fd else None
+        self.shares_group = shares_group
+
+    def full(self) -> RegisterMark:
+        if self._full is None:
+            self._full = self._idx.row(self._idx.segments[self._seg], self._row)
+        return self._full
+
+    @property
+    def id(self) -> int:
+        return self.full().id
+
+    @property
+    def classes(self) -> tuple[int, ...]:
+        return self.full().classes
+
+    @property
+    def groups(self) -> tuple[str, ...]:
+        return self.full().groups
+
+
+@dataclass
+class GoodsFilter:
+    """Nice classes and 类似群 groups of a query; a mark passes when it shares one of either."""
+
+    classes: set[int] = field(default_factory=set)
+    groups: set[str] = field(default_factory=set)
+    before: dt.date | None = None
+
+
+class TrademarkIndex:
+    """The opened index: candidate marks sharing a key with a query, on the goods asked."""
+
+    def __init__(self, root: Path, meta: dict[str, Any]):
+        self.root = root
+        self.meta = meta
+        self.vocab = {g: i for i, g in enumerate(meta["groups"])}
+        self.groups = list(meta["groups"])
+        self.segments = [_Segment.load(root / s) for s in meta["segments"]]
+        later: np.ndarray = np.zeros(0, dtype=np.int64)
+        for seg in reversed(self.segments):
+            seg.live = ~np.isin(seg.ids, later) if len(later) else None
+            later = np.concatenate([later, np.asarray(seg.ids)])
+
+    @classmethod
+    def open(cls, root: Path | None = None) -> TrademarkIndex | None:
+        root = root or default_dir()
+        meta = read_meta(root)
+        if meta is None or meta.get("format") != FORMAT:
+            return None
+        return cls(root, meta)
+
+    def __len__(self) -> int:
+        return int(self.meta["marks"])
+
+    def _gquery(self, groups: set[str], words: int) -> np.ndarray:
+        q = np.zeros(words, dtype=np.uint64)
+        for g in groups:
+            b = self.vocab.get(g)
+            if b is not None and b // 64 < words:
+                q[b // 64] |= np.uint64(1 << (b % 64))
+        return q
+
+    def _goods_ok(self, seg: _Segment, rows: np.ndarray, f: GoodsFilter) -> np.ndarray:
+        ok = (np.asarray(seg.cmask[rows]) & np.uint64(class_mask(f.classes))) != 0
+        gq = self._gquery(f.groups, seg.gmask.shape[1])
+        for w in np.nonzero(gq)[0]:
+            ok |= (np.asarray(seg.gmask[rows, w]) & gq[w]) != 0
+        return ok
+
+    def count_on_goods(self, f: GoodsFilter) -> int:
+        """How many live marks are on the goods asked (the search's ``considered``)."""
+        n = 0
+        for seg in self.segments:
+            rows = np.arange(len(seg.ids))
+            ok = self._goods_ok(seg, rows, f)
+            if seg.live is not None:
+                ok &= seg.live
+            n += int(ok.sum())
+        return n
+
+    def candidates(self, probe: np.ndarray, f: GoodsFilter) -> list[RegisterMark]:
+        """Live marks sharing a probe key hash, on the goods of ``f`` and filed before ``f.before``."""
+        return [self.row(self.segments[s], int(i)) for s, i in self._rows(probe, f)]
+
+    def _rows(self, probe: np.ndarray, f: GoodsFilter) -> list[tuple[int, np.ndarray]]:
+        out: list[tuple[int, np.ndarray]] = []
+        probe = np.unique(probe)
+        for si, seg in enumerate(self.segments):
+            lo = np.searchsorted(seg.khash, probe, side="left")
+            hi = np.searchsorted(seg.khash, probe, side="right")
+            sel = [seg.kpos[a:b] for a, b in zip(lo, hi, strict=True) if b > a]
+            if not sel:
+                continue
+            rows = np.unique(np.concatenate(sel))
+            ok = self._goods_ok(seg, rows, f)
+            if seg.live is not None:
+                ok &= seg.live[rows]
+            if f.before is not None:
+                fd = np.asarray(seg.fdate[rows])
+                ok &= (fd > 0) & (fd < f.before.toordinal())
+            out += [(si, i) for i in rows[ok]]
+        return out
+
+    def split_candidates(
+        self,
+        probes: tuple[np.ndarray, np.ndarray, np.ndarray],
+        f: GoodsFilter,
+        *,
+        dead: bool = True,
+        rank_groups: set[str] | None = None,
+    ) -> tuple[list[RegisterMark], Iterator[tuple[LazyMark, bool]]]:
+        """(marks sharing a strong key, (mark, shares a meaning key) for marks sharing only weak keys).
+
+        ``probes`` are the (strong, meaning, transliteration) hashes of ``split_probe``. Weak-only marks come
+        lazily, best possible rank first: sharing a group asked before sharing a class only, then oldest
+        filing, then number (the conflict search's order), so the caller can stop early. ``dead=False``
+        leaves dead marks out of the weak ones (they are not listed unless asked).
+        """
+        strong, meaning, translit = probes
+        first = self._rows(strong, f)
+        strong_rows = [self.row(self.segments[s], int(i)) for s, i in first]
+        seen = {(s, int(i)) for s, i in first}
+        return strong_rows, self.weak_candidates(meaning, translit, f, dead=dead, exclude=seen, rank_groups=rank_groups)
+
+    def weak_candidates(
+        self,
+        meaning: np.ndarray,
+        translit: np.ndarray,
+        f: GoodsFilter,
+        *,
+        dead: bool = True,
+        exclude: set[tuple[int, int]] = frozenset(),  # type: ignore[assignment]
+        rank_groups: set[str] | None = None,
+    ) -> Iterator[tuple[LazyMark, bool]]:
+        """(mark, shares a meaning key) for marks sharing only weak keys, best possible rank first.
+
+        ``rank_groups``: the groups whose sharing ranks a mark first (the groups asked, not the linked ones;
+        default ``f.groups``). Marks are read lazily (``LazyMark``): goods only when judged."""
+        by_meaning = {(s, int(i)) for s, i in self._rows(meaning, f)} - exclude
+        both = sorted(by_meaning | ({(s, int(i)) for s, i in self._rows(translit, f)} - exclude))
+        segs = np.array([s for s, _ in both], dtype=np.int64)
+        rows = np.array([i for _, i in both], dtype=np.int64)
+        ranked = self._ranked(segs, rows, f, dead, f.groups if rank_groups is None else rank_groups)
+        return ((r, k in by_meaning) for r, k in ranked)
+
+    def _ranked(
+        self, segs: np.ndarray, rows: np.ndarray, f: GoodsFilter, dead: bool, rank_groups: set[str]
+    ) -> Iterator[tuple[LazyMark, tuple[int, int]]]:
+        if not len(rows):
+            return
+        shares_group = np.zeros(len(rows), dtype=bool)
+        fdate = np.zeros(len(rows), dtype=np.int64)
+        keep = np.ones(len(rows), dtype=bool)
+        dead_codes = np.array([i for i, s in enumerate(STATUSES) if s in DEAD_STATUSES], dtype=np.uint8)
+        for si, seg in enumerate(self.segments):
+            m = segs == si
+            if not m.any():
+                continue
+            r = rows[m]
+            gq = self._gquery(rank_groups, seg.gmask.shape[1])
+            sg = np.zeros(len(r), dtype=bool)
+            for w in np.nonzero(gq)[0]:
+                sg |= (np.asarray(seg.gmask[r, w]) & gq[w]) != 0
+            shares_group[m] = sg
+            fdate[m] = np.asarray(seg.fdate[r])
+            if not dead:
+                keep[m] = ~np.isin(np.asarray(seg.status[r]), dead_codes)
+        segs, rows, shares_group, fdate = segs[keep], rows[keep], shares_group[keep], fdate[keep]
+        fdate = np.where(fdate == 0, np.iinfo(np.int64).min, fdate)  # no date sorts first, as "" does
+        order = np.lexsort((fdate, ~shares_group))
+        i, n = 0, len(order)
+        while i < n:  # a block of equal (goods, date) is ordered by number once read
+            j = i + 1
+            a = order[i]
+            while j < n and fdate[order[j]] == fdate[a] and shares_group[order[j]] == shares_group[a]:
+                j += 1
+            block = [
+                (LazyMark(self, int(segs[k]), int(rows[k]), bool(shares_group[k])), (int(segs[k]), int(rows[k])))
+                for k in order[i:j]
+            ]
+            yield from sorted(block, key=lambda b: b[0].number)
+            i = j
+
+    def row(self, seg: _Segment, i: int) -> RegisterMark:
+        gm = seg.gmask[i]
+        groups = tuple(
+            sorted(self.groups[w * 64 + b] for w in range(len(gm)) if gm[w] for b in range(64) if int(gm[w]) >> b & 1)
+        )
+        fd = int(seg.fdate[i])
+        return RegisterMark(
+            int(seg.ids[i]),
+            seg.text("numbers", i),
+            seg.text("marks", i),
+            STATUSES[int(seg.status[i])],
+            dt.date.fromordinal(fd) if fd else None,
+            _classes_of(int(seg.cmask[i])),
+            groups,
+        )
+
+    def iter_rows(self) -> Iterator[RegisterMark]:
+        for seg in self.segments:
+            for i in range(len(seg.ids)):
+                if seg.live is None or seg.live[i]:
+                    yield self.row(seg, i)
+
+
+_OPENED: dict[Path, tuple[float, str, TrademarkIndex]] = {}
+_CHECK_EVERY = 2.0  # seconds between watermark checks in one process
+
+
+def open_fresh(session, root: Path | None = None) -> TrademarkIndex | None:  # noqa: ANN001
+    """The index of this data home, brought up to the register first; None when none was built.
+
+    The watermark check is two indexed aggregates (max id, max updated_at), done at most every few seconds.
+    """
+    root = root or default_dir()
+    if not _meta_path(root).exists():
+        return None
+    now = time.monotonic()
+    cached = _OPENED.get(root)
+    meta_stamp = str(_meta_path(root).stat().st_mtime_ns)
+    if cached and now - cached[0] < _CHECK_EVERY and cached[1] == meta_stamp:
+        return cached[2]
+    meta = read_meta(root)
+    if meta is None:
+        return None
+    wm = _store_watermark(session)
+    old = meta.get("watermark") or {}
+    if (wm.max_id, wm.max_updated) != (old.get("max_id"), old.get("max_updated")):
+        update(session, root)
+        meta_stamp = str(_meta_path(root).stat().st_mtime_ns)
+    elif cached and cached[1] == meta_stamp:
+        _OPENED[root] = (now, meta_stamp, cached[2])
+        return cached[2]
+    idx = TrademarkIndex.open(root)
+    if idx is not None:
+        _OPENED[root] = (now, meta_stamp, idx)
+    return idx
