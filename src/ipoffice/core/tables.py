@@ -385,3 +385,53 @@ class QualityReview(Base):
     findings: Mapped[list[Any]] = mapped_column(JSON, default=list)  # [{category, severity, note}]
     sampled_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     reviewed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+# ---------------------------------------------------------------- integrity desk
+
+
+class IntegrityScan(Base):
+    """One run of `integrity scan`: when, what kind, from which date, on which engine, and what it found."""
+
+    __tablename__ = "integrity_scans"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    started: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    finished: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    kind: Mapped[str] = mapped_column(String(20), default="all")  # patent | trademark | all
+    since: Mapped[dt.date | None] = mapped_column(Date)
+    engine: Mapped[str] = mapped_column(String(20), default="duckdb")
+    counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class IntegrityFlag(Base):
+    """A suspected abnormal filing behaviour on one record: one row per (kind, number, behaviour), updated by
+    re-scans; an examiner's decision (status) survives re-scans."""
+
+    __tablename__ = "integrity_flags"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # patent | trademark | agency
+    number: Mapped[str] = mapped_column(String(80), index=True)
+    behaviour: Mapped[str] = mapped_column(String(20), index=True)
+    score: Mapped[float] = mapped_column(default=0.0)
+    legal_basis: Mapped[str] = mapped_column(Text)
+    evidence: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    rule_version: Mapped[str] = mapped_column(String(40), default="")
+    signal: Mapped[str] = mapped_column(String(60), default="")
+    filing_date: Mapped[dt.date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20), default="open", index=True)  # open | confirmed | dismissed
+    scan_id: Mapped[int | None] = mapped_column(ForeignKey("integrity_scans.id"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    __table_args__ = (UniqueConstraint("kind", "number", "behaviour", name="uq_integrity_flag"),)
+
+
+class IntegrityReview(Base):
+    """An examiner's decision on a flag, with the note that justifies it (the history is kept)."""
+
+    __tablename__ = "integrity_reviews"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    flag_id: Mapped[int] = mapped_column(ForeignKey("integrity_flags.id", ondelete="CASCADE"), index=True)
+    decision: Mapped[str] = mapped_column(String(20))  # confirm | dismiss
+    note: Mapped[str] = mapped_column(Text)
+    actor: Mapped[str] = mapped_column(String(120))
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)

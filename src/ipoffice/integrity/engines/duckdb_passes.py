@@ -1,0 +1,262 @@
+"""The corpus passes in DuckDB, over the Parquet tables of an `Extract` (one machine, memory bounded).
+
+Each method is one pass and returns plain, sorted Python values; `spark_passes.SparkPasses` implements the same
+methods with the same results (tests/integrity/test_engines_parity.py holds them to it). Thresholds arrive as
+arguments: the caller passes the loosest value of any rule version, and judges each filing by its own date.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from typing import Any
+
+import duckdb
+
+from ipoffice.integrity.engines.extract import NUM_PERM, TABLES, Extract
+
+MAX_ITER = 64
+
+
+class DuckDBPasses:
+    name = "duckdb"
+
+    def __init__(self, ex: Extract, memory_limit: str | None = None, threads: int | None = None) -> None:
+        self.ex = ex
+        self.con = duckdb.connect()
+        self.con.execute(f"SET memory_limit='{memory_limit or os.environ.get('IPOFFICE_DUCKDB_MEMORY', '2GB')}'")
+        self.con.execute(f"SET temp_directory='{tempfile.gettempdir()}/ipoffice-duckdb-spill'")
+        self.con.execute("SET preserve_insertion_order=false")
+        if threads:
+            self.con.execute(f"SET threads={int(threads)}")
+        for t in TABLES:
+            self.con.execute(f"CREATE VIEW {t} AS SELECT * FROM read_parquet('{ex.path(t)}')")
+
+    def close(self) -> None:
+        self.con.close()
+
+    def _rows(self, sql: str, params: list[Any] | None = None) -> list[tuple]:
+        return self.con.execute(sql, params or []).fetchall()
+
+    # ------------------------------------------------------------ P1 near-duplicates
+    def candidate_pairs(self, min_matches: int, max_bucket: int) -> list[tuple[int, int, int]]:
+        """LSH: pairs sharing a band bucket (buckets over `max_bucket` documents are boilerplate and skipped),
+        not of one family, whose signatures agree in >= `min_matches` of NUM_PERM positions."""
+        return self._rows(
+            f"""
+            WITH buckets AS (
+                SELECT band, h FROM bands GROUP BY band, h HAVING count(*) BETWEEN 2 AND {int(max_bucket)}
+            ), members AS (
+                SELECT b.doc_id, b.band, b.h FROM bands b JOIN buckets USING (band, h)
+            ), cand AS (
+                SELECT DISTINCT x.doc_id AS a, y.doc_id AS b
+                FROM members x JOIN members y ON x.band = y.band AND x.h = y.h AND x.doc_id < y.doc_id
+            ), fam AS (
+                SELECT DISTINCT c.a, c.b FROM cand c
+                JOIN related x ON x.doc_id = c.a JOIN related y ON y.doc_id = c.b AND y.key = x.key
+            ), scored AS (
+                SELECT c.a, c.b,
+                       list_sum(list_transform(list_zip(sa.sig, sb.sig), lambda p: (p[1] = p[2])::INT)) AS m
+                FROM (SELECT * FROM cand ANTI JOIN fam USING (a, b)) c
+                JOIN sigs sa ON sa.doc_id = c.a JOIN sigs sb ON sb.doc_id = c.b
+            )
+            SELECT a, b, m::INTEGER FROM scored WHERE m >= {int(min_matches)} ORDER BY a, b
+            """
+        )
+
+    # ------------------------------------------------------------ P1 recombination
+    def recombination(self, min_features: int, max_feature_docs: int) -> list[tuple[int, int, int, int, list[int]]]:
+        """Filings whose claim-1 features are found in their owner's other filings, spread over >= 2 of them.
+
+        Returns (doc_id, n_features, n_found, largest share held by one other filing, source doc ids)."""
+        return [
+            (a, n, f, one, sorted(srcs))
+            for a, n, f, one, srcs in self._rows(
+                f"""
+                WITH df AS (SELECT f.doc_id, f.f, o.owner FROM features f JOIN owners o USING (doc_id)),
+                common AS (SELECT owner, f FROM df GROUP BY owner, f
+                           HAVING count(DISTINCT doc_id) > {int(max_feature_docs)}),
+                dfx AS (SELECT * FROM df ANTI JOIN common USING (owner, f)),
+                hits AS (
+                    SELECT DISTINCT x.doc_id, x.f, y.doc_id AS src
+                    FROM dfx x JOIN dfx y ON x.owner = y.owner AND x.f = y.f AND x.doc_id <> y.doc_id
+                ),
+                per_src AS (SELECT doc_id, src, count(DISTINCT f) AS c FROM hits GROUP BY doc_id, src),
+                agg AS (SELECT doc_id, count(DISTINCT f) AS found FROM hits GROUP BY doc_id),
+                one AS (SELECT doc_id, max(c) AS one, list(DISTINCT src) AS srcs FROM per_src GROUP BY doc_id)
+                SELECT d.doc_id, d.n_features, a.found, o.one, o.srcs
+                FROM agg a JOIN one o USING (doc_id) JOIN docs d USING (doc_id)
+                WHERE d.n_features >= {int(min_features)} AND len(o.srcs) >= 2
+                ORDER BY d.doc_id
+                """
+            )
+        ]
+
+    # ------------------------------------------------------------ P6 party graph
+    def components(self, max_hub: int) -> dict[str, str]:
+        """Connected components of owners tied by shared attributes (label propagation with pointer jumping).
+
+        Attributes shared by more than `max_hub` owners (a common name, a big agency's address) are not ties.
+        Returns owner -> component id (the smallest owner of the component), for components of >= 2 owners."""
+        c = self.con
+        c.execute(
+            f"""
+            CREATE OR REPLACE TEMP TABLE oa AS
+                SELECT DISTINCT 'o:' || o.owner AS u, l.attr AS v FROM owners o JOIN links l USING (doc_id);
+            CREATE OR REPLACE TEMP TABLE oa_ok AS
+                SELECT * FROM oa SEMI JOIN (
+                    SELECT v FROM oa GROUP BY v HAVING count(*) BETWEEN 2 AND {int(max_hub)}
+                ) USING (v);
+            CREATE OR REPLACE TEMP TABLE edges AS
+                SELECT u, v FROM oa_ok UNION SELECT v AS u, u AS v FROM oa_ok;
+            CREATE OR REPLACE TEMP TABLE labels AS
+                SELECT DISTINCT u AS node, u AS lbl FROM edges;
+            """
+        )
+        for _ in range(MAX_ITER):
+            c.execute(
+                """
+                CREATE OR REPLACE TEMP TABLE step AS
+                    SELECT l.node, least(l.lbl, coalesce(m.lbl, l.lbl)) AS lbl FROM labels l
+                    LEFT JOIN (SELECT e.u AS node, min(n.lbl) AS lbl FROM edges e JOIN labels n ON n.node = e.v
+                               GROUP BY e.u) m USING (node);
+                CREATE OR REPLACE TEMP TABLE jumped AS
+                    SELECT s.node, least(s.lbl, coalesce(p.lbl, s.lbl)) AS lbl
+                    FROM step s LEFT JOIN step p ON p.node = s.lbl;
+                """
+            )
+            changed = c.execute(
+                "SELECT count(*) FROM jumped j JOIN labels l USING (node) WHERE j.lbl <> l.lbl"
+            ).fetchone()[0]
+            c.execute("CREATE OR REPLACE TEMP TABLE labels AS SELECT * FROM jumped")
+            if changed == 0:
+                break
+        rows = self._rows(
+            """
+            WITH own AS (SELECT substr(node, 3) AS owner, lbl FROM labels WHERE node LIKE 'o:%'),
+            comp AS (SELECT lbl, min(owner) AS cid, count(*) AS n FROM own GROUP BY lbl HAVING count(*) >= 2)
+            SELECT own.owner, comp.cid FROM own JOIN comp USING (lbl) ORDER BY 1
+            """
+        )
+        return dict(rows)
+
+    def component_ties(self, owners: list[str], max_hub: int) -> list[tuple[str, str]]:
+        """(owner, attribute) ties of the given owners, for evidence: what links them."""
+        if not owners:
+            return []
+        return self._rows(
+            f"""
+            WITH oa AS (SELECT DISTINCT o.owner, l.attr FROM owners o JOIN links l USING (doc_id)),
+            ok AS (SELECT attr FROM oa GROUP BY attr HAVING count(*) BETWEEN 2 AND {int(max_hub)})
+            SELECT owner, attr FROM oa SEMI JOIN ok USING (attr) WHERE owner IN (SELECT unnest(?)) ORDER BY 1, 2
+            """,
+            [owners],
+        )
+
+    # ------------------------------------------------------------ P5 volume and bursts
+    def weekly(
+        self, min_burst: int
+    ) -> tuple[list[tuple[str, int, int]], list[tuple[str, int, int, int, int, list[int]]]]:
+        """For owners with a week of >= `min_burst` filings: all their weekly counts (owner, week, n), and per
+        such week (owner, week, n, distinct inventors, distinct IPC sections, doc ids)."""
+        c = self.con
+        c.execute(
+            f"""
+            CREATE OR REPLACE TEMP TABLE dw AS
+                SELECT DISTINCT o.owner, d.week, d.doc_id FROM owners o JOIN docs d USING (doc_id)
+                WHERE d.week IS NOT NULL;
+            CREATE OR REPLACE TEMP TABLE wk AS SELECT owner, week, count(*) AS n FROM dw GROUP BY owner, week;
+            CREATE OR REPLACE TEMP TABLE hot AS SELECT owner, week FROM wk WHERE n >= {int(min_burst)};
+            """
+        )
+        weeks = self._rows(
+            """SELECT owner, week, n::INTEGER FROM wk
+               SEMI JOIN (SELECT DISTINCT owner FROM hot) USING (owner) ORDER BY 1, 2"""
+        )
+        bursts = self._rows(
+            """
+            WITH b AS (SELECT dw.* FROM dw SEMI JOIN hot USING (owner, week))
+            SELECT b.owner, b.week, count(DISTINCT b.doc_id)::INTEGER,
+                   count(DISTINCT l.attr)::INTEGER, count(DISTINCT s.section)::INTEGER, list(DISTINCT b.doc_id)
+            FROM b LEFT JOIN (SELECT * FROM links WHERE attr LIKE 'inv:%') l ON l.doc_id = b.doc_id
+                   LEFT JOIN sections s ON s.doc_id = b.doc_id
+            GROUP BY b.owner, b.week ORDER BY 1, 2
+            """
+        )
+        return weeks, [(o, w, n, i, s, sorted(d)) for o, w, n, i, s, d in bursts]
+
+    # ------------------------------------------------------------ P7 transfers and inventor changes
+    def transfers(
+        self, window_days: int, min_sources: int
+    ) -> tuple[list[tuple[int, int, int, list[str]]], list[tuple[str, int, list[int]]], list[tuple]]:
+        """(doc, transfers within the window, days to the first, the chain of owners) for each transferred filing;
+        (receiver, distinct transferors, doc ids) for receivers of >= `min_sources` transferors in the window;
+        inventor changes (doc, days, removed, added, kept)."""
+        chains = self._rows(
+            f"""
+            SELECT doc_id, count(*)::INTEGER, min(days)::INTEGER,
+                   list_concat([first(from_owner ORDER BY seq)], list(to_owner ORDER BY seq))
+            FROM transfers WHERE days BETWEEN 0 AND {int(window_days)} GROUP BY doc_id ORDER BY doc_id
+            """
+        )
+        many = self._rows(
+            f"""
+            SELECT to_owner, count(DISTINCT from_owner)::INTEGER, list(DISTINCT doc_id)
+            FROM transfers WHERE days BETWEEN 0 AND {int(window_days)} AND to_owner <> '' AND from_owner <> to_owner
+            GROUP BY to_owner HAVING count(DISTINCT from_owner) >= {int(min_sources)} ORDER BY 1
+            """
+        )
+        changes = self._rows(
+            """SELECT doc_id, days, removed, added, kept FROM invchanges
+               ORDER BY doc_id, days NULLS FIRST, removed, added"""
+        )
+        return chains, [(r, n, sorted(d)) for r, n, d in many], changes
+
+    # ------------------------------------------------------------ A4 agencies
+    def agency_counts(self, flagged: list[int]) -> list[tuple[str, int, int]]:
+        """(agency, filings, flagged filings) for every agency."""
+        return self._rows(
+            """
+            WITH f AS (SELECT DISTINCT unnest(?::BIGINT[]) AS doc_id)
+            SELECT a.agency, count(DISTINCT a.doc_id)::INTEGER,
+                   count(DISTINCT CASE WHEN f.doc_id IS NOT NULL THEN a.doc_id END)::INTEGER
+            FROM agencies a LEFT JOIN f USING (doc_id) GROUP BY a.agency ORDER BY 1
+            """,
+            [flagged],
+        )
+
+    # ------------------------------------------------------------ lookups for evidence (small)
+    def docs_meta(self, ids: list[int]) -> dict[int, dict[str, Any]]:
+        return docs_meta(self.con, ids)
+
+
+def docs_meta(con: duckdb.DuckDBPyConnection, ids: list[int]) -> dict[int, dict[str, Any]]:
+    """number, filing date, owners, agency and gaps of the given documents (DuckDB over the Parquet tables)."""
+    import orjson
+
+    if not ids:
+        return {}
+    rows = con.execute(
+        """
+        WITH want AS (SELECT DISTINCT unnest(?::BIGINT[]) AS doc_id)
+        SELECT d.doc_id, d.number, d.filing_date, d.owner, d.gaps,
+               (SELECT list(o.owner ORDER BY o.owner) FROM owners o WHERE o.doc_id = d.doc_id),
+               (SELECT first(a.agency) FROM agencies a WHERE a.doc_id = d.doc_id)
+        FROM docs d SEMI JOIN want USING (doc_id)
+        """,
+        [list(ids)],
+    ).fetchall()
+    return {
+        r[0]: {
+            "number": r[1],
+            "filing_date": r[2],
+            "owner": r[3],
+            "gaps": orjson.loads(r[4] or "[]"),
+            "owners": r[5] or [],
+            "agency": r[6],
+        }
+        for r in rows
+    }
+
+
+__all__ = ["DuckDBPasses", "NUM_PERM", "docs_meta"]
