@@ -23,7 +23,7 @@ import os
 import pickle
 import re
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from functools import lru_cache
 from pathlib import Path
 
@@ -36,6 +36,7 @@ __all__ = [
     "bilingual_tokens",
     "cedict_available",
     "content_word",
+    "en_phrases",
     "en_to_zh",
     "ensure_cache",
     "ipc_title_pairs",
@@ -48,9 +49,15 @@ __all__ = [
 SENSES = 3
 #: English stems kept per Chinese word
 MAX_STEMS = 5
-#: Chinese words kept per English stem in the reverse direction
+#: Chinese words `en_to_zh` gives per English stem by default
 MAX_REVERSE = 3
-CACHE_VERSION = 2
+#: glosses of a Chinese word that translate back to it, and candidates kept per English stem or phrase
+#: (the lexical stage keeps those the collection uses: `priorart.key_terms`)
+REVERSE_GLOSSES = 4
+REVERSE_KEEP = 12
+#: longest English phrase looked up as one gloss
+MAX_PHRASE = 3
+CACHE_VERSION = 3
 
 # stop words (stems, as `analysis.stem` gives them, and jieba words): claim boilerplate says nothing
 # about the invention
@@ -93,8 +100,8 @@ def content_word(w: str) -> bool:
 _lock = threading.Lock()
 
 
-def _gloss_stems(senses: list[str]) -> tuple[list[str], list[str]]:
-    """(stems of the glosses, single-word glosses' stems) of a word's senses, best first."""
+def _gloss_stems(senses: list[str]) -> tuple[list[str], list[tuple[str, ...]]]:
+    """(stems of the glosses, each gloss phrase of one to three words as its stems), best first."""
     phrases: list[list[str]] = []
     for sense in senses:
         if _SKIP_SENSE.match(sense.strip()):
@@ -111,8 +118,9 @@ def _gloss_stems(senses: list[str]) -> tuple[list[str], list[str]]:
     if not flat:
         return [], []
     stems = dict.fromkeys(s for s in stem(flat) if content_word(s))
-    singles = [stem([ph[0]])[0] for ph in phrases if len(ph) == 1]
-    return list(stems)[:MAX_STEMS], [s for s in singles if content_word(s)]
+    glosses = [tuple(stem(ph)) for ph in phrases]
+    glosses = [g for g in glosses if all(content_word(x) for x in g)]
+    return list(stems)[:MAX_STEMS], glosses
 
 
 _cache_file: Path | None = None
@@ -191,15 +199,16 @@ def _parse(path: Path) -> Dictionary:
     for word, senses in raw.items():
         if not has_cjk(word):
             continue
-        stems, singles = _gloss_stems(senses)
+        stems, glosses = _gloss_stems(senses)
         if not stems:
             continue
         zh_en[word] = tuple(stems[:1] if len(word) == 1 else stems)  # a lone character: its first sense only
-        # reverse: a common word whose own gloss is just this English word is its best translation
-        if len(word) > 1:
-            for rank, s in enumerate(singles[:2]):
-                reverse.setdefault(s, []).append((rank, -freq.get(word, 0), word))
-    en_zh = {s: tuple(w for _r, _f, w in sorted(c)[:8]) for s, c in reverse.items()}
+        # reverse: a word whose own gloss is just this English word (or phrase: ``heat exchanger`` ->
+        # 换热器) is its translation, the earlier the gloss the better; a lone character only by its
+        # first gloss (泵 ``pump``, 窑 ``kiln``), since its later ones are loose
+        for rank, g in enumerate(glosses[: 1 if len(word) == 1 else REVERSE_GLOSSES]):
+            reverse.setdefault(" ".join(g), []).append((rank, -freq.get(word, 0), word))
+    en_zh = {s: tuple(w for _r, _f, w in sorted(c)[:REVERSE_KEEP]) for s, c in reverse.items()}
     return zh_en, en_zh
 
 
@@ -231,12 +240,23 @@ def zh_to_en(word: str) -> tuple[str, ...]:
     return tuple(out)[:MAX_STEMS]
 
 
-def en_to_zh(stem_: str) -> tuple[str, ...]:
-    """Chinese words whose main gloss is this English stem, best first."""
-    return _dictionary()[1].get(stem_, ())[:MAX_REVERSE]
+def en_to_zh(stem_: str, limit: int = MAX_REVERSE) -> tuple[str, ...]:
+    """Chinese words whose gloss is this English stem (or phrase of stems joined by a space), best first."""
+    return _dictionary()[1].get(stem_, ())[:limit]
 
 
-# --------------------------------------------------------------------------- tokens
+def en_phrases(stems: list[str]) -> list[str]:
+    """The runs of two to `MAX_PHRASE` consecutive English stems that are a CC-CEDICT gloss
+    (``heat exchang`` -> 换热器, ``cool water`` -> 冷却水): a technical compound translated word by
+    word loses its meaning (``heat`` -> 热量, ``pump`` -> 泵), as one gloss it keeps it."""
+    rev = _dictionary()[1]
+    out: dict[str, None] = {}
+    for i in range(len(stems)):
+        for n in range(2, MAX_PHRASE + 1):
+            key = " ".join(stems[i : i + n])
+            if i + n <= len(stems) and key in rev:
+                out[key] = None
+    return list(out)
 
 
 def bilingual_tokens(text: str) -> list[str]:
@@ -253,12 +273,19 @@ def bilingual_tokens(text: str) -> list[str]:
     return out
 
 
-def translate_terms(terms: Iterable[str]) -> dict[str, list[str]]:
-    """For each key term its translations into the other language (index terms: stems or jieba words)."""
+def translate_terms(terms: Iterable[str], known: Callable[[str], bool] | None = None) -> dict[str, list[str]]:
+    """For each key term its translations into the other language (index terms: stems or jieba words;
+    an English phrase of stems joined by a space, as `en_phrases` gives, goes to its Chinese word).
+    ``known``: keep only the candidates it accepts (those the collection uses), before cutting to the
+    best few: the dictionary's first word for ``pump`` (唧筒) is not the one patents use (泵)."""
     out: dict[str, list[str]] = {}
     for term in terms:
-        tr = list(zh_to_en(term)[:3]) if has_cjk(term) else list(en_to_zh(term))
-        tr = [x for x in tr if x != term and content_word(x)]
+        if has_cjk(term):
+            cands = list(zh_to_en(term))
+        else:
+            cands = list(en_to_zh(term, REVERSE_KEEP if known is not None else MAX_REVERSE))
+        tr = [x for x in cands if x != term and content_word(x) and (known is None or known(x))]
+        tr = tr[:3]
         if tr:
             out[term] = tr
     return out

@@ -252,9 +252,27 @@ def create_app(store: Store | None = None) -> FastAPI:
     from ipoffice.service.api_workflow import router as workflow_router
 
     app.include_router(search_router)
+    from ipoffice.service.api_search import prior_art_router
+    from ipoffice.service.portal_search import router as search_portal_router
+
+    app.include_router(prior_art_router)
+    app.include_router(search_portal_router)
+    from ipoffice.service.api_classify import router as classify_router
+
+    app.include_router(classify_router)
     from ipoffice.service.api_trademarks import router as tm_router
 
     app.include_router(tm_router)
+    from ipoffice.service.api_integrity import router as integrity_router
+    from ipoffice.service.portal_integrity import router as integrity_portal_router
+
+    app.include_router(integrity_router)
+    app.include_router(integrity_portal_router)
+    from ipoffice.service.api_tm_watch import router as tm_watch_router
+    from ipoffice.service.portal_tm_watch import router as tm_watch_portal_router
+
+    app.include_router(tm_watch_router)
+    app.include_router(tm_watch_portal_router)
     from ipoffice.service.portal import router as portal_router
 
     app.include_router(workflow_router)

@@ -29,8 +29,10 @@ app.add_typer(user_app, name="user")
 def _mount_desks() -> None:
     """Desk command groups live in their own modules; mounted here so `ipoffice --help` lists them."""
     from ipoffice.service.cli_cases import case_app
+    from ipoffice.service.cli_classify import classify_app
     from ipoffice.service.cli_deadlines import deadlines_app
-    from ipoffice.service.cli_search import index_app, search_cmd
+    from ipoffice.service.cli_integrity import integrity_app
+    from ipoffice.service.cli_search import index_app, prior_art_cmd, search_cmd
     from ipoffice.service.cli_trademarks import tm_app
     from ipoffice.service.cli_workflow import allocate_cmd, workflow_app
 
@@ -38,8 +40,11 @@ def _mount_desks() -> None:
     app.add_typer(case_app, name="case", help="Cases: open, apply procedure events, sweep overdue limits.")
     app.add_typer(workflow_app, name="workflow")
     app.add_typer(tm_app, name="tm")
+    app.add_typer(integrity_app, name="integrity")
     app.add_typer(index_app, name="index", help="The full-text search index: build, update, check.")
+    app.add_typer(classify_app, name="classify")
     app.command("search", help="Search patents with the examiner query language.")(search_cmd)
+    app.command("prior-art", help="Prior art for an application, with claim-element maps.")(prior_art_cmd)
     app.command("allocate", help="Assign new cases to examiners (field, language, skills, load; never a conflict).")(
         allocate_cmd
     )
@@ -111,6 +116,7 @@ def _load_schemes(store: Store) -> dict[str, int]:
 def import_cmd(
     paths: Annotated[list[Path], typer.Argument(help="Files or folders to import; the format is detected.")],
     batch_size: Annotated[int, typer.Option(help="Records per committed batch.")] = 500,
+    suggest_ipc: Annotated[bool, typer.Option(help="Store suggested IPC on new filings (when a model exists).")] = True,
     as_json: JsonOpt = False,
 ) -> None:
     """Import patent and trademark records; bad records are reported and skipped."""
@@ -154,6 +160,10 @@ def import_cmd(
             rejected=total.rejected,
         )
         s.commit()
+    if suggest_ipc and (total.loaded or total.updated):
+        from ipoffice.service.cli_classify import suggest_after_import
+
+        suggest_after_import(store)
     code = total.exit_code()
     if as_json:
         emit(total.to_dict())
