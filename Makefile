@@ -17,6 +17,7 @@ install: $(VENV)/.installed
 
 run: install
 	$(VENV)/bin/ipoffice init --sample
+	$(VENV)/bin/ipoffice index update >/dev/null 2>&1 || $(VENV)/bin/ipoffice index build
 	$(VENV)/bin/ipoffice serve --host $(HOST) --port $(PORT)
 
 test: install
