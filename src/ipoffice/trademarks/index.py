@@ -40,21 +40,14 @@ from typing import Any
 
 import numpy as np
 
+from ipoffice.core.model import TRADEMARK_STATUSES
+
 INDEX_SUBDIR = Path("index") / "trademarks"
 FORMAT = 1
 MAX_SEGMENTS = 8
-STATUSES = (
-    "unknown",
-    "pending",
-    "preliminarily-approved",
-    "registered",
-    "refused",
-    "opposed",
-    "invalidated",
-    "cancelled",
-    "expired",
-    "withdrawn",
-)
+# Status codes stored in the index files (uint8 positions): "unknown" is 0, then the model's statuses in its order,
+# derived from the one list so a status the model gains is never missing here.
+STATUSES = ("unknown", *(s for s in TRADEMARK_STATUSES if s != "unknown"))
 
 
 DEAD_STATUSES = frozenset({"expired", "invalidated", "cancelled", "refused", "withdrawn"})
