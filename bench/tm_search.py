@@ -229,7 +229,7 @@ def main() -> None:
     from rich.progress import Progress
 
     meta = tmi.read_meta(root) if args.keep else None
-    if meta and meta.get("marks") == len(register):
+    if meta and meta.get("marks") == len(register) and meta.get("format") == tmi.FORMAT:
         meta["bytes"] = tmi.index_bytes(root)
         print(f"reusing the index in {root} (same register)")
     else:
@@ -251,7 +251,9 @@ def main() -> None:
     hits_n: list[int] = []
     missed = checked = 0
     with store.session() as s:
-        conflict_search(s, SYSTEM, ConflictQuery(mark="蓝月亮", classes={3}), index=idx)  # warm-up
+        conflict_search(s, SYSTEM, ConflictQuery(mark="蓝月亮", classes={3}), index=idx)  # warm-up: rules, lexicons
+        conflict_search(s, SYSTEM, ConflictQuery(mark="蓝月亮", groups={"0306"}), index=idx)  # the goods table
+        conflict_search(s, SYSTEM, ConflictQuery(mark="HORSE HOUSE", classes={25}), index=idx)  # English lexicon
         for qd in queries:
             q = ConflictQuery(mark=qd["mark"], classes=set(qd["classes"]), groups=set(qd["groups"]))
             t1 = time.perf_counter()

@@ -74,3 +74,22 @@ def test_two_hundred_character_marks_work():
 def test_too_long_is_refused():
     with pytest.raises(ValueError, match="too long"):
         normalize("A" * 501)
+
+
+def test_fold_han_fast_path_equals_opencc(shared_data):
+    """Marks skipping OpenCC (no character of theirs in a t2s key) fold exactly as OpenCC would fold them."""
+    import gzip
+
+    from opencc import OpenCC
+
+    from ipoffice.trademarks.normalize import _t2s, _t2s_chars, _variants
+
+    assert _t2s_chars(), "the t2s dictionaries were not read: every mark would go through OpenCC"
+    path = shared_data / "trademarks/cn/brand-lexicon-company-shortforms/Company-Shorter-Form_28W.txt.gz"
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        marks = [line.strip().lstrip("\ufeff") for _, line in zip(range(3000), fh, strict=False)]
+    s2t = OpenCC("s2t")
+    texts = marks[:1500] + [s2t.convert(m) for m in marks[1500:]] + ["Apple 苹果", "乾坤 LEGEND", "龍騰"]
+    v = _variants()
+    for text in texts:
+        assert fold_han(text) == "".join(v.get(c, c) for c in _t2s().convert(text)), text

@@ -159,6 +159,8 @@ def test_transliteration_shortcut_is_the_phonetic_score():
         singles = [w for w in cw if len(w) >= 4 and w.isalpha()] if len(cw) <= 2 else []
         want = max(transliteration_similarity(x, y) for x in {h, core} for y in {n.alnum, lcore, *singles})
         assert translit_best(h, n.alnum, tuple(n.words)) == pytest.approx(want)
+        for t in (0.5, 0.8):  # the early-stopping form decides the same way
+            assert (translit_best(h, n.alnum, tuple(n.words), t) >= t) == (want >= t - 1e-9)
 
 
 CSV_HEAD = "number,mark,nice_classes,groups,goods,applicant,filing_date,status\n"
@@ -226,3 +228,41 @@ def test_cli_index_build_and_update(home_store, monkeypatch):
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(pytest.main([__file__, "-q"]))
+
+
+def test_every_labelled_meaning_pair_meets_the_meaning_need():
+    """A pair linked only through weak keys is judged for meaning only when one text of the application has a
+    shared key in every unit (``keys.meaning_need``): every labelled pair found similar passes that test (or
+    shares a strong key, or is a transliteration), both ways round."""
+    import yaml
+
+    from ipoffice.trademarks.index import split_keys
+    from ipoffice.trademarks.keys import meaning_need
+    from ipoffice.trademarks.similarity import compare
+
+    def passes(query: str, earlier: str) -> bool:
+        have = index_keys(earlier)
+        if any(k in have for k in probe_keys(query) if not k.startswith(("m:", "tkh:", "tkl:"))):
+            return True  # a strong key: judged whatever its meaning keys
+        for per_unit, whole in meaning_need(query):
+            if whole & have or (per_unit and all(u & have for u in per_unit)):
+                return True
+        return False
+
+    doc = yaml.safe_load((Path(__file__).resolve().parents[2] / "bench/data/tm_pairs.yaml").read_text("utf-8"))
+    missing, checked = [], 0
+    for p in doc["pairs"]:
+        a, b = str(p["a"]), str(p["b"])
+        try:
+            sim = compare(a, b)
+        except ValueError:
+            continue
+        if not sim.similar or all("transliteration" in r.evidence for r in sim.reasons if r.verdict != "not_similar"):
+            continue
+        checked += 1
+        for q, e in ((a, b), (b, a)):
+            if not passes(q, e):
+                missing.append((q, e))
+    assert checked > 300
+    assert missing == []
+    assert split_keys(["m:c:moon", "tkh:MN", "py:yue"])[1].size == 1

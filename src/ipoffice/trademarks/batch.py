@@ -38,7 +38,14 @@ from typing import Any
 
 import numpy as np
 
-from ipoffice.trademarks.index import GoodsFilter, RegisterMark, TrademarkIndex, class_mask, split_probe
+from ipoffice.trademarks.index import (
+    GoodsFilter,
+    RegisterMark,
+    TrademarkIndex,
+    class_mask,
+    need_hashes,
+    split_probe,
+)
 from ipoffice.trademarks.search import ConflictQuery, SearchInputError, judge_split, linked_groups, result
 
 ENGINES = ("duckdb", "spark")
@@ -250,7 +257,9 @@ def _judge_one(idx: TrademarkIndex, q: ConflictQuery, strong: list[tuple[int, in
     f = _goods_filter(q)
     strong_marks = [idx.row(idx.segments[s], r) for s, r in sorted(strong)]
     _strong_h, meaning, translit = split_probe(q.mark)
-    weak = idx.weak_candidates(meaning, translit, f, dead=q.include_dead, exclude=set(strong), rank_groups=q.groups)
+    weak = idx.weak_candidates(
+        meaning, translit, f, dead=q.include_dead, exclude=set(strong), rank_groups=q.groups, need=need_hashes(q.mark)
+    )
     hits, dead = judge_split(q, strong_marks, weak, on=on, linked=_linked(frozenset(q.groups)))
     return result(q, hits, dead, -1, [])
 

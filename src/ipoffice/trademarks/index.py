@@ -43,7 +43,7 @@ import numpy as np
 from ipoffice.core.model import TRADEMARK_STATUSES
 
 INDEX_SUBDIR = Path("index") / "trademarks"
-FORMAT = 1
+FORMAT = 2  # 2: meaning keys of the cores and unqualified words (keys.meaning_variants)
 MAX_SEGMENTS = 8
 # Status codes stored in the index files (uint8 positions): "unknown" is 0, then the model's statuses in its order,
 # derived from the one list so a status the model gains is never missing here.
@@ -97,6 +97,17 @@ def split_probe(mark: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     from ipoffice.trademarks.keys import probe_keys
 
     return split_keys(probe_keys(mark))
+
+
+def need_hashes(mark: str) -> list[tuple[list[np.ndarray], np.ndarray]] | None:
+    """``keys.meaning_need`` of a mark as key hashes (None for a mark with nothing to compare)."""
+    from ipoffice.trademarks.keys import meaning_need
+
+    try:
+        need = meaning_need(mark)
+    except ValueError:
+        return None
+    return [([hashes(sorted(u)) for u in per_unit], hashes(sorted(whole))) for per_unit, whole in need]
 
 
 def split_keys(ks: Iterable[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -427,11 +438,14 @@ class _Segment:
     @classmethod
     def load(cls, path: Path) -> _Segment:
         def arr(name: str) -> np.ndarray:
-            return np.load(path / f"{name}.npy", mmap_mode="r")
+            # a plain ndarray view of the map: the same pages, without np.memmap's per-index Python overhead
+            return np.asarray(np.load(path / f"{name}.npy", mmap_mode="r"))
 
         def blob(name: str) -> np.ndarray:
             p = path / f"{name}.bin"
-            return np.memmap(p, dtype=np.uint8, mode="r") if p.stat().st_size else np.zeros(0, dtype=np.uint8)
+            if not p.stat().st_size:
+                return np.zeros(0, dtype=np.uint8)
+            return np.asarray(np.memmap(p, dtype=np.uint8, mode="r"))
 
         return cls(
             path,
@@ -450,7 +464,7 @@ class _Segment:
 
     def text(self, which: str, i: int) -> str:
         data, off = (self.marks, self.marks_off) if which == "marks" else (self.numbers, self.numbers_off)
-        return bytes(data[off[i] : off[i + 1]]).decode("utf-8")
+        return data[int(off[i]) : int(off[i + 1])].tobytes().decode("utf-8")
 
 
 class LazyMark:
@@ -485,6 +499,41 @@ class LazyMark:
     @property
     def groups(self) -> tuple[str, ...]:
         return self.full().groups
+
+
+def rank_key(m: LazyMark) -> tuple[bool, int, str]:
+    """The conflict search's order of candidates of equal score: sharing a group asked, oldest, number."""
+    return (not m.shares_group, m.filing_date.toordinal() if m.filing_date else -1, m.number)
+
+
+class WeakStream:
+    """The weak candidates as (mark, shares a meaning key), best possible rank first: two ranked streams
+    (meaning; transliteration only) merged, so that the search can ``stop`` one of them once its best possible
+    score can no longer enter the list while the other goes on."""
+
+    def __init__(self, meaning: Iterator[LazyMark], sound: Iterator[LazyMark]):
+        self._its: dict[bool, Iterator[LazyMark]] = {True: meaning, False: sound}
+        self._heads: dict[bool, LazyMark] = {}
+
+    def __iter__(self) -> WeakStream:
+        return self
+
+    def __next__(self) -> tuple[LazyMark, bool]:
+        for kind in [k for k in self._its if k not in self._heads]:
+            nxt = next(self._its[kind], None)
+            if nxt is None:
+                del self._its[kind]
+            else:
+                self._heads[kind] = nxt
+        if not self._heads:
+            raise StopIteration
+        kind = min(self._heads, key=lambda k: rank_key(self._heads[k]))
+        return self._heads.pop(kind), kind
+
+    def stop(self, by_meaning: bool) -> None:
+        """No more candidates of this kind (those sharing a meaning key, or only transliteration keys)."""
+        self._its.pop(by_meaning, None)
+        self._heads.pop(by_meaning, None)
 
 
 @dataclass
@@ -577,7 +626,8 @@ class TrademarkIndex:
         *,
         dead: bool = True,
         rank_groups: set[str] | None = None,
-    ) -> tuple[list[RegisterMark], Iterator[tuple[LazyMark, bool]]]:
+        need: list[tuple[list[np.ndarray], np.ndarray]] | None = None,
+    ) -> tuple[list[RegisterMark], WeakStream]:
         """(marks sharing a strong key, (mark, shares a meaning key) for marks sharing only weak keys).
 
         ``probes`` are the (strong, meaning, transliteration) hashes of ``split_probe``. Weak-only marks come
@@ -589,7 +639,9 @@ class TrademarkIndex:
         first = self._rows(strong, f)
         strong_rows = [self.row(self.segments[s], int(i)) for s, i in first]
         seen = {(s, int(i)) for s, i in first}
-        return strong_rows, self.weak_candidates(meaning, translit, f, dead=dead, exclude=seen, rank_groups=rank_groups)
+        return strong_rows, self.weak_candidates(
+            meaning, translit, f, dead=dead, exclude=seen, rank_groups=rank_groups, need=need
+        )
 
     def weak_candidates(
         self,
@@ -600,17 +652,39 @@ class TrademarkIndex:
         dead: bool = True,
         exclude: set[tuple[int, int]] = frozenset(),  # type: ignore[assignment]
         rank_groups: set[str] | None = None,
-    ) -> Iterator[tuple[LazyMark, bool]]:
+        need: list[tuple[list[np.ndarray], np.ndarray]] | None = None,
+    ) -> WeakStream:
         """(mark, shares a meaning key) for marks sharing only weak keys, best possible rank first.
 
         ``rank_groups``: the groups whose sharing ranks a mark first (the groups asked, not the linked ones;
-        default ``f.groups``). Marks are read lazily (``LazyMark``): goods only when judged."""
+        default ``f.groups``). ``need`` (``need_hashes`` of ``keys.meaning_need``): a mark counts as sharing
+        meaning only when it shares a key of every unit of one of the query's texts, or one of its whole-phrase
+        keys; one sharing only a stray unit (a single common word) can still be a transliteration, else it is
+        dropped. Marks are read lazily (``LazyMark``): goods only when judged."""
         by_meaning = {(s, int(i)) for s, i in self._rows(meaning, f)} - exclude
-        both = sorted(by_meaning | ({(s, int(i)) for s, i in self._rows(translit, f)} - exclude))
-        segs = np.array([s for s, _ in both], dtype=np.int64)
-        rows = np.array([i for _, i in both], dtype=np.int64)
-        ranked = self._ranked(segs, rows, f, dead, f.groups if rank_groups is None else rank_groups)
-        return ((r, k in by_meaning) for r, k in ranked)
+        if need is not None and by_meaning:
+            passing: set[tuple[int, int]] = set()
+            for per_unit, whole in need:
+                if len(whole):
+                    passing |= {(s, int(i)) for s, i in self._rows(whole, f)}
+                common: set[tuple[int, int]] | None = None
+                for unit in per_unit:
+                    rows_u = {(s, int(i)) for s, i in self._rows(unit, f)}
+                    common = rows_u if common is None else common & rows_u
+                    if not common:
+                        break
+                passing |= common or set()
+            by_meaning &= passing
+        sound_only = {(s, int(i)) for s, i in self._rows(translit, f)} - exclude - by_meaning
+        groups = f.groups if rank_groups is None else rank_groups
+
+        def ranked(cands: set[tuple[int, int]]) -> Iterator[LazyMark]:
+            ordered = sorted(cands)
+            segs = np.array([s for s, _ in ordered], dtype=np.int64)
+            rows = np.array([i for _, i in ordered], dtype=np.int64)
+            return (r for r, _k in self._ranked(segs, rows, f, dead, groups))
+
+        return WeakStream(ranked(by_meaning), ranked(sound_only))
 
     def _ranked(
         self, segs: np.ndarray, rows: np.ndarray, f: GoodsFilter, dead: bool, rank_groups: set[str]
@@ -695,7 +769,8 @@ def open_fresh(session, root: Path | None = None) -> TrademarkIndex | None:  # n
         return None
     wm = _store_watermark(session)
     old = meta.get("watermark") or {}
-    if (wm.max_id, wm.max_updated) != (old.get("max_id"), old.get("max_updated")):
+    stale_format = meta.get("format") != FORMAT  # built by an older release: rebuilt in the new format
+    if stale_format or (wm.max_id, wm.max_updated) != (old.get("max_id"), old.get("max_updated")):
         update(session, root)
         meta_stamp = str(_meta_path(root).stat().st_mtime_ns)
     elif cached and cached[1] == meta_stamp:

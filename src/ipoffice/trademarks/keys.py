@@ -315,9 +315,52 @@ def index_keys(mark: str) -> set[str]:
         meaning.latin_meaning_units(tuple(m.words)) if m.words else ()
     )
     out |= {"m:e:" + t[2:] for u in units for t in u if t.startswith("w:")}
+    # the meaning units of the texts ``compare`` reads for meaning (cores, unqualified words) are keyed too, so
+    # that a unit matched there has its key here (``meaning_need`` asks for every unit of one such text)
+    out |= {k for units_ in meaning_variants(mark) for u in units_ for k in unit_keys(u)}
     if m.alnum:
         lcore = judge.strip_latin(m.words)[0] if m.words else m.alnum
         out |= _latin_index_keys(m.alnum, m.words, lcore)
+    return out
+
+
+def unit_keys(unit: frozenset[str]) -> set[str]:
+    """The index keys of one meaning unit: ``m:`` + each token, a whole-phrase token (``w:``) as ``m:e:``."""
+    return {"m:e:" + t[2:] if t.startswith("w:") else "m:" + t for t in unit}
+
+
+def meaning_variants(mark: str) -> list[tuple[frozenset[str], ...]]:
+    """The meaning units of every text of ``mark`` that ``similarity.compare`` matches meanings on: the Chinese
+    part and its cores (``han_meaning``, ``cross``), the Latin words, their core and the words left unqualified
+    (``latin``, ``cross``). ValueError as ``normalize``."""
+    from ipoffice.trademarks.words import GRAMMAR, PLACE, WEAK
+
+    m = normalize(mark)
+    judge = _judge()
+    out: list[tuple[frozenset[str], ...]] = []
+    if m.han:
+        for h in dict.fromkeys((m.han, judge.strip_han(m.han)[0], judge.strip_han(m.han, min_core=1)[0])):
+            out.append(meaning.han_meaning_units(h))
+    if m.words:
+        words = tuple(m.words)
+        core = judge.latin_core_words(words)
+        unqualified = tuple(w for w in words if judge.wc.latin_class(w) not in (PLACE, WEAK, GRAMMAR)) or core
+        for ws in dict.fromkeys((words, core, unqualified)):
+            out.append(meaning.latin_meaning_units(ws))
+    return [u for u in out if u]
+
+
+def meaning_need(mark: str) -> list[tuple[list[set[str]], set[str]]]:
+    """What a register mark must share with ``mark`` to match it in meaning, one entry per text of
+    ``meaning_variants``: (the key sets of its units, of which the other mark must share one each - empty when a
+    unit has no meaning, which ``meaning.meanings_match`` never matches unit by unit; whole-phrase keys, any
+    one of which matches a one-unit mark against the whole text). A necessary condition of
+    ``meanings_match``, so the conflict search judges only marks meeting it (ValueError as ``normalize``)."""
+    out = []
+    for units in meaning_variants(mark):
+        per_unit = [unit_keys(u) for u in units] if all(units) else []
+        whole = {"m:e:" + t[2:] for u in units for t in u if t.startswith("w:")} if len(units) > 1 else set()
+        out.append((per_unit, whole))
     return out
 
 

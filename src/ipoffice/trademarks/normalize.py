@@ -58,9 +58,31 @@ def _variants() -> dict[str, str]:
     return out
 
 
+@lru_cache(maxsize=1)
+def _t2s_chars() -> frozenset[str] | None:
+    """Every character of every key of OpenCC's t2s dictionaries (None if their layout is not the expected one).
+
+    OpenCC's Python port converts by building a parse tree per string, about 0.1 ms per mark; a text none of
+    whose characters occurs in any dictionary key converts to itself, so most marks (already simplified,
+    or Latin) skip it. The result is the same either way (tests/trademarks/test_normalize.py checks it)."""
+    cc = _t2s()
+    cc.convert("")  # loads the dictionaries
+    chars: set[str] = set()
+    try:
+        for group in cc._dict_chain_data:
+            for entry in group if isinstance(group, list) else [group]:
+                table = entry[-1] if isinstance(entry, tuple) else entry
+                for key in table:
+                    chars.update(key)
+    except (AttributeError, TypeError, IndexError):
+        return None
+    return frozenset(chars) or None
+
+
 def fold_han(text: str) -> str:
     """Traditional and variant forms to the simplified standard form (龍 -> 龙, 菓 -> 果)."""
-    s = _t2s().convert(text)
+    keys = _t2s_chars()
+    s = _t2s().convert(text) if keys is None or not keys.isdisjoint(text) else text
     v = _variants()
     return "".join(v.get(c, c) for c in s)
 
@@ -140,7 +162,7 @@ def fold(text: str) -> str:
     return normalize(text).folded
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=65536)
 def normalize(text: str) -> NormalizedMark:
     """Fold a word mark and split it into script runs.
 

@@ -205,26 +205,33 @@ def _collapse(seq) -> str:
     return "".join(out)
 
 
-def _skeleton_distance(a: str, b: str) -> float:
-    la, lb = len(a), len(b)
-    d = [[0.0] * (lb + 1) for _ in range(la + 1)]
+def _gap(c: str) -> float:
+    return 0.2 if c == "n" else 0.6
 
-    def gap(c: str) -> float:
-        return 0.2 if c == "n" else 0.6
 
-    for i in range(1, la + 1):
-        d[i][0] = d[i - 1][0] + gap(a[i - 1])
-    for j in range(1, lb + 1):
-        d[0][j] = d[0][j - 1] + gap(b[j - 1])
-    for i in range(1, la + 1):
-        for j in range(1, lb + 1):
-            x, y = a[i - 1], b[j - 1]
-            if x.upper() == y.upper():
+def _skeleton_distance(a: str, b: str, limit: float | None = None) -> float:
+    """Weighted edit distance of two skeletons (gaps 0.6, a nasal final 0.2, compatible classes 0.35).
+
+    With ``limit``, stops as soon as every alignment already costs more (costs only grow along a row of the
+    table) and returns that row's minimum, a lower bound above ``limit``: the search's pre-test only asks
+    whether the distance is within a bound, and most candidates fail it within a row or two."""
+    prev = [0.0]
+    for y in b:
+        prev.append(prev[-1] + _gap(y))
+    for x in a:
+        gx = _gap(x)
+        xu = x.upper()
+        cur = [prev[0] + gx]
+        for j, y in enumerate(b, 1):
+            if xu == y.upper():
                 sub = 0.0
             else:
                 sub = 0.35 if frozenset((x, y)) in _COMPATIBLE else 1.0
-            d[i][j] = min(d[i - 1][j] + gap(x), d[i][j - 1] + gap(y), d[i - 1][j - 1] + sub)
-    return d[la][lb]
+            cur.append(min(prev[j] + gx, cur[j - 1] + _gap(y), prev[j - 1] + sub))
+        if limit is not None and min(cur) > limit:
+            return min(cur)
+        prev = cur
+    return prev[-1]
 
 
 def transliteration_similarity(han: str, latin: str) -> float:

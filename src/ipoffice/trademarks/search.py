@@ -27,7 +27,14 @@ from sqlalchemy.orm import Session
 
 from ipoffice.core import tables as t
 from ipoffice.core.roles import Actor, check, permission
-from ipoffice.trademarks.index import GoodsFilter, RegisterMark, TrademarkIndex, open_fresh, split_probe
+from ipoffice.trademarks.index import (
+    GoodsFilter,
+    RegisterMark,
+    TrademarkIndex,
+    need_hashes,
+    open_fresh,
+    split_probe,
+)
 
 DEAD = {"expired", "invalidated", "cancelled", "refused", "withdrawn"}
 GOODS_RULE = "tmg2021-5.2"
@@ -187,9 +194,10 @@ def rank(hits: list[dict]) -> list[dict]:
 def _weak_bound(on: dt.date | None) -> float:
     """The highest score a mark sharing only meaning or transliteration keys can reach (5.1.6, 5.3.3)."""
     from ipoffice.trademarks.rules import load_rules
+    from ipoffice.trademarks.similarity import TRANSLIT_SCORE
 
     rules = load_rules().in_force(on or dt.date.today())
-    return max([0.75] + [rules[c].score for c in ("tmg2021-5.5.1.6", "tmg2021-5.5.3.3") if c in rules])
+    return max([TRANSLIT_SCORE] + [rules[c].score for c in ("tmg2021-5.5.1.6", "tmg2021-5.5.3.3") if c in rules])
 
 
 @lru_cache(maxsize=100_000)
@@ -220,10 +228,14 @@ def _latin_profile(latin: str, words: tuple[str, ...]) -> tuple[tuple[str, tuple
     return tuple(out)
 
 
-def translit_best(han: str, latin: str, words: tuple[str, ...]) -> float:
+def translit_best(han: str, latin: str, words: tuple[str, ...], at_least: float | None = None) -> float:
     """What ``_Judge.cross`` scores as transliteration for this Chinese/Latin pair: the best of
     ``phonetic.transliteration_similarity`` over its variants, from skeletons computed once per text
-    (tests/trademarks/test_tm_index.py checks it against the function itself)."""
+    (tests/trademarks/test_tm_index.py checks it against the function itself).
+
+    ``at_least``: only whether the best reaches it matters; alignments stop once they cannot, and the
+    first variant that reaches it is returned (the value is then exact for that variant, a lower bound
+    of the best)."""
     from ipoffice.trademarks.phonetic import _COMPATIBLE, _skeleton_distance, jaro_winkler
 
     best = 0.0
@@ -236,7 +248,11 @@ def translit_best(han: str, latin: str, words: tuple[str, ...]) -> float:
                     continue
                 if (len(a.replace("n", "")) < 2 or len(b) < 2) and jaro_winkler(py, lat.lower()) < 0.8:
                     continue
-                best = max(best, 1 - _skeleton_distance(a, b) / max(len(a), len(b)))
+                m = max(len(a), len(b))
+                limit = None if at_least is None else (1 - at_least) * m + 1e-9
+                best = max(best, 1 - _skeleton_distance(a, b, limit) / m)
+                if at_least is not None and best >= at_least:
+                    return best
     return best
 
 
@@ -251,7 +267,7 @@ def _translit_possible(a, b) -> bool:  # noqa: ANN001 - NormalizedMark x2
     from ipoffice.trademarks.similarity import _TRANSLIT_MIN
 
     for x, y in ((a, b), (b, a)):
-        if x.han and y.alnum and translit_best(x.han, y.alnum, tuple(y.words)) >= _TRANSLIT_MIN:
+        if x.han and y.alnum and translit_best(x.han, y.alnum, tuple(y.words), _TRANSLIT_MIN) >= _TRANSLIT_MIN:
             return True
     return False
 
@@ -269,15 +285,20 @@ def judge_split(
     Weak candidates share only meaning or transliteration keys, so (the keys being complete for the other
     rules) they score at most ``_weak_bound`` times their goods factor; they come best possible rank first, and
     once ``q.top`` hits rank above the next one's best, none of the rest can enter the list. A weak candidate
-    sharing no meaning key is judged only when the transliteration test of ``compare`` can pass. The hits
+    sharing no meaning key can only be a transliteration (``similarity.TRANSLIT_SCORE``, below a translation's
+    score): it is skipped once the list is full above that, and judged only when the transliteration test of
+    ``compare`` can pass. The hits
     are those the exhaustive search returns (tests/trademarks/test_tm_index.py compares them).
     """
     import bisect
+
+    from ipoffice.trademarks.similarity import TRANSLIT_SCORE
 
     linked = linked if linked is not None else linked_groups(q.groups)
     hits, dead = judge(q, strong, on=on, linked=linked)
     keys = {False: sorted(map(_order, hits)), True: sorted(map(_order, dead))}
     bound = _weak_bound(on)
+    sound_bound = min(bound, TRANSLIT_SCORE)  # sharing no meaning key, only a transliteration can link them
     qn = _normal(q.mark)
     for tm, by_meaning in weak:
         is_dead = tm.status in DEAD
@@ -285,13 +306,21 @@ def judge_split(
             continue
         shares = getattr(tm, "shares_group", None)
         factor = 1.0 if (shares if shares is not None else set(tm.groups) & q.groups) else 0.9
-        best = (-round(bound * factor, 4), tm.filing_date.isoformat() if tm.filing_date else "", tm.number)
+        date = tm.filing_date.isoformat() if tm.filing_date else ""
+        best = (-round(bound * factor, 4), date, tm.number)
         full = {d: bisect.bisect_left(keys[d], best) >= q.top for d in (False, True)}
         if full[False] and (full[True] or not q.include_dead):
             break  # candidates come in rank order: no later one can enter either list
         if full[is_dead]:
             continue
         if not by_meaning:
+            best = (-round(sound_bound * factor, 4), date, tm.number)
+            full = {d: bisect.bisect_left(keys[d], best) >= q.top for d in (False, True)}
+            if full[False] and (full[True] or not q.include_dead) and hasattr(weak, "stop"):
+                weak.stop(False)  # no later transliteration can enter: the meaning candidates go on alone
+                continue
+            if full[is_dead]:
+                continue  # the list is full of hits above any transliteration this late in the order
             try:
                 if not _translit_possible(qn, _normal(tm.mark)):
                     continue
@@ -382,7 +411,9 @@ def conflict_search(
         hits, dead = judge(q, marks, on=on, linked=linked)
     else:
         f = GoodsFilter(q.classes, goods_groups, q.before)
-        strong, weak = idx.split_candidates(split_probe(q.mark), f, dead=q.include_dead, rank_groups=q.groups)
+        strong, weak = idx.split_candidates(
+            split_probe(q.mark), f, dead=q.include_dead, rank_groups=q.groups, need=need_hashes(q.mark)
+        )
         hits, dead = judge_split(q, strong, weak, on=on, linked=linked)
         considered = idx.count_on_goods(f)
     return result(q, hits, dead, considered, warnings)

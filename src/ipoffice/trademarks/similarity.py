@@ -73,6 +73,8 @@ _VISUAL_BIGRAMS = (("VV", "W"), ("RN", "M"), ("CL", "D"))
 # a transliteration match at or above this counts: ~0.3% of random pairs of real marks reach it (0.85: ~0.1%, but
 # 2 points less recall on the benchmark; a conflict search would rather rank a few extra marks than miss one)
 _TRANSLIT_MIN = 0.8
+# a transliteration counts less than a translation: it is the score of a pair linked only by sound across scripts
+TRANSLIT_SCORE = 0.75
 _CLASS_CODE = {PLACE: "tmg2021-5.5.1.13", DESCRIPTIVE: "tmg2021-5.5.1.12", WEAK: "tmg2021-5.5.1.14"}
 
 
@@ -206,6 +208,7 @@ class _Judge:
         self.rules: dict[str, Rule] = rs.in_force(on)
         self.codes = frozenset(self.rules)
         self.wc: WordClasses = word_classes(rs, self.codes)
+        self._cores: dict[tuple[str, int], tuple[str, tuple[tuple[str, str], ...]]] = {}
 
     # -- reasons
 
@@ -243,8 +246,17 @@ class _Judge:
         """The distinctive core of a Chinese text and the listed words stripped from its ends.
 
         Listed words are taken off the end first, then the front, longest first, as long as at least
-        ``min_core`` characters remain (万宝王 -> 万宝, not 万).
+        ``min_core`` characters remain (万宝王 -> 万宝, not 万). Memoised per judge: a search strips the
+        application's text once per candidate.
         """
+        hit = self._cores.get((x, min_core))
+        if hit is None:
+            if len(self._cores) > 100_000:
+                self._cores.clear()
+            hit = self._cores[(x, min_core)] = self._strip_han(x, min_core)
+        return hit[0], list(hit[1])
+
+    def _strip_han(self, x: str, min_core: int) -> tuple[str, tuple[tuple[str, str], ...]]:
         core, stripped = x, []
         changed = True
         while changed and len(core) > min_core:
@@ -265,7 +277,7 @@ class _Judge:
                     core = core[k:]
                     changed = True
                     break
-        return core, stripped
+        return core, tuple(stripped)
 
     def latin_core_words(self, words: tuple[str, ...]) -> tuple[str, ...]:
         """The words left when listed words are taken off both ends (at least one is kept)."""
@@ -626,7 +638,7 @@ class _Judge:
                     if t > best:
                         best, what = t, f"{h} ({pinyin_skeleton(h)}) renders {lat} ({latin_skeleton(lat)}) by sound"
             if best >= _TRANSLIT_MIN:
-                out += self.r("tmg2021-5.5.1.6", f"{what}: transliteration, {best:.2f}", 0.75)
+                out += self.r("tmg2021-5.5.1.6", f"{what}: transliteration, {best:.2f}", TRANSLIT_SCORE)
         return out
 
     # -- whole marks
@@ -749,6 +761,20 @@ def _fallback_score(a: NormalizedMark, b: NormalizedMark) -> float:
     return s
 
 
+_JUDGES: dict[tuple[int, dt.date], tuple[RuleSet, _Judge]] = {}
+
+
+def _judge_for(rs: RuleSet, day: dt.date) -> _Judge:
+    """One judge per rule set and day (its rules in force, word classes and memos are built once)."""
+    key = (id(rs), day)
+    hit = _JUDGES.get(key)
+    if hit is None or hit[0] is not rs:
+        if len(_JUDGES) > 16:
+            _JUDGES.clear()
+        hit = _JUDGES[key] = (rs, _Judge(rs, day))
+    return hit[1]
+
+
 def compare(a: str, b: str, *, on: dt.date | None = None, rules: RuleSet | None = None) -> MarkSimilarity:
     """Compare two word marks under the similarity rules in force on ``on`` (default: today).
 
@@ -757,7 +783,7 @@ def compare(a: str, b: str, *, on: dt.date | None = None, rules: RuleSet | None 
     """
     rs = rules or load_rules()
     day = on or dt.date.today()
-    judge = _Judge(rs, day)
+    judge = _judge_for(rs, day)
     na, nb = normalize(a), normalize(b)
     hits = judge.marks(na, nb)
     pos, exc = judge.resolve(hits)
