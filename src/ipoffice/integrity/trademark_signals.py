@@ -20,17 +20,28 @@ would); agent squatting compares only the filings of parties that are both agent
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import defaultdict
 from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
+
+from rapidfuzz.distance import OSA
 
 from ipoffice.core.names import normalize_name
 from ipoffice.integrity.flags import Flag
 from ipoffice.integrity.signals import ScanContext, signal
 from ipoffice.integrity.tm_corpus import BAD_FAITH, TRANSFER_EVENTS, Filing, TmCorpus
 from ipoffice.integrity.tm_industry import ALWAYS, industry_of
-from ipoffice.integrity.tm_reference import RefIndex, RefMark, companies_index, marks_index, safe_keys
+from ipoffice.integrity.tm_reference import (
+    LOOKALIKE,
+    RefIndex,
+    RefMark,
+    companies_index,
+    distinctiveness,
+    marks_index,
+    safe_keys,
+)
 from ipoffice.trademarks.normalize import fold, normalize
 from ipoffice.trademarks.rules import RulesError
 from ipoffice.trademarks.similarity import compare
@@ -424,6 +435,7 @@ def _ref_json(r: RefMark, name: str) -> dict[str, Any]:
         "tier": r.tier,
         "classes": sorted(r.classes),
         "source": r.source,
+        **({"industry": r.industry} if r.industry else {}),
         **({"owner": r.fullname} if r.fullname else {}),
     }
 
@@ -453,56 +465,215 @@ def _matches(f: Filing, idx: RefIndex, th: dict[str, float]) -> Iterator[tuple[R
     yield from best.values()
 
 
+# Where each factor of the famous-mark copying score comes from (cited in every flag's evidence; the weights are
+# the T4/T6 thresholds of rules/data/integrity/trademark.yaml, dated with the behaviour versions).
+FACTOR_SOURCES = {
+    "distinctiveness": "商标审查审理指南 (2021) 下编第五章 3.2.1 在先商标的显著性; 5.1.9 (letters changed: length, "
+    "meaning and position of the difference weigh)",
+    "closeness": "Trademark Law Art. 13 (复制、摹仿或者翻译); 商标审查审理指南 下编第五章 4.1 (identical), 5.1.6 "
+    "(translation), 5.1.9 (letters changed), 5.1.12-5.1.14 (plus descriptive words), 5.1.16 (contains a reputed mark)",
+    "goods": "Trademark Law Art. 13(2) (same or similar goods, unregistered well-known mark), Art. 13(3) (different "
+    "goods, registered well-known mark, misleading the public), Art. 32 (mark with some influence: similar goods)",
+    "reputation": "Trademark Law Art. 13 (well-known: the shipped famous list) vs Art. 32 (some influence: Apple's "
+    "list, marks with many or long registrations here; copying needs 不正当手段, so alone it weighs reputed_tier)",
+    "applicant_pattern": "SAMR Order No. 17 Art. 8(1), 8(2), 8(4); 商标审查审理指南 下编第二章 5(2) (copying several "
+    "others' reputed marks), 下编第五章 3.2.4 (the applicant's intent)",
+}
+_WORDS = re.compile(r"[^\W_]+")
+_DESCRIPTIVE_RULE = re.compile(r"5\.1\.1[234]$")  # 5.1.12-5.1.14: reputed mark + descriptive / place / weak words
+
+
+def _own_word(mark: str, short_letters: int) -> bool:
+    """The filed variant is a word of its own (a dictionary word or a short string): NICO beside Nicon, AIKA
+    beside AIKO - more likely an independent choice than a copy (guideline 下编第五章 5.1.9: meaning weighs)."""
+    return distinctiveness(mark, short_letters).level != "invented"
+
+
+def _closeness(mark: str, name: str, sim: Any, th: dict[str, float]) -> tuple[str, float, str]:
+    """How close a copy is (factor c): (kind, value in [0, 1], what was seen). A translation counts when the
+    filed mark is the brand's listed name in the other script (identical to that name); a meaning match that
+    ``compare`` finds on its own is only ``similar``."""
+    fm, fn = fold(mark), fold(name)
+    if fm == fn or sim.identical:
+        return "identical", th.get("close_identical", 1.0), f"the same as {name!r} after folding case and spacing"
+    lm, ln = fm.translate(LOOKALIKE), fn.translate(LOOKALIKE)
+    if lm == ln:
+        return "look-alike characters", th.get("close_lookalike", 0.95), f"{name!r} written with look-alike digits"
+    descriptive = ln in lm and any(_DESCRIPTIVE_RULE.search(x.code) for x in sim.reasons)
+    if descriptive:  # 5.1.12-5.1.14 (肯德基坊, STARBUCKS GROUP): the name plus weak, descriptive or place words
+        return "name plus descriptive words", th.get("close_descriptive", 0.9), f"{name!r} plus weak words"
+    # 5.1.9: letters changed, added, dropped or adjacent letters swapped (one change each: OSA distance), within
+    # the name's words (a letter added across a word boundary, bol.com / BOCOM, is not this case)
+    d = OSA.distance(lm, ln)
+    if d <= 2 and len(_WORDS.findall(mark)) == len(_WORDS.findall(name)):
+        v = max(0.0, 1.0 - th.get("edit_weight", 1.0) * d / max(1, len(ln)))
+        why = f"{d} of {len(ln)} characters changed"
+        if _own_word(mark, int(th.get("short_letters", 4))):
+            v *= th.get("own_word", 0.7)
+            why += "; the variant is a word or short string of its own"
+        return "letters changed", v, why
+    if ln in lm:  # 5.1.16: the name inside a longer mark
+        return "name inside a longer mark", th.get("close_contained", 0.7), f"contains {name!r}"
+    return "similar", sim.score * th.get("close_other", 0.7), f"similar by {sim.rule or 'the guideline'}"
+
+
+def _name_factor(kind: str, level: str, th: dict[str, float]) -> float:
+    """Distinctiveness (factor d): an invented name is protected against every kind of copy; a dictionary word
+    (METRO, 小米) or a short name (ERGO) only against identical, look-alike and name-plus-weak-word copies
+    (小米专卖店, APPLE STORE: the famous name presented as the brand's outlet) - not against a letter changed
+    or the name inside a longer word (guideline 下编第五章 3.2.1)."""
+    if level == "invented" or kind in ("identical", "look-alike characters"):
+        return 1.0
+    if kind == "name plus descriptive words":  # 5.1.12-5.1.13: the famous name + a shop or goods word (小米专卖店)
+        return 1.0
+    return th.get("weak_name", 0.6)
+
+
+def _goods(f: Filing, r: RefMark, close: float, level: str, th: dict[str, float]) -> tuple[str, float]:
+    """Goods relatedness (factor g): the filing's classes against the reputed mark's own classes."""
+    own = r.classes - set(ALWAYS) if len(r.classes) > 1 else r.classes
+    if not f.classes:
+        return "no goods on the register", th.get("goods_unknown", 0.8)
+    if f.classes & own:
+        return "same or similar goods", th.get("goods_same", 1.0)
+    if f.classes <= set(ALWAYS) and r.classes & set(ALWAYS):
+        return "retail / advertising only", th.get("goods_retail", 0.85)
+    if level != "dictionary" and close >= th.get("cross_class_close", 0.85):
+        return "different goods, a close copy of a distinctive mark", th.get("cross_class", 0.9)
+    return "different goods", th.get("cross_class_weak", 0.5)
+
+
+def _famous_th(ctx: ScanContext, f: Filing) -> tuple[dict[str, float] | None, dict[str, float] | None]:
+    return _th(ctx, "T4", f.filing_date), _th(ctx, "T6", f.filing_date)
+
+
 @signal("tm_reputation", kind="trademark")
 def tm_reputation(ctx: ScanContext) -> Iterator[Flag]:
-    """T4 and T6: the mark is identical or similar (``trademarks.similarity.compare``, its reasons in the
-    evidence) to another's mark with reputation - the shipped famous-mark lists and marks with many
-    registrations or long registration on this register - and the applicant is not its owner.
-    T4 (some reputation, Art. 32 / 8(4)) needs the goods to meet (shared classes); T6 (well-known candidates,
-    Art. 13) reaches every class, at ``other_goods`` for different goods and ``common_word`` where the name is a
-    dictionary word (苹果, APPLE). An applicant the register does not name scores ``unknown_applicant``.
-    Reference names of at most ``short_latin`` Latin letters (ABC, HP, QQ) are not compared: on the benchmark
-    they matched ordinary marks (``abc``) more often than copies."""
+    """T4 and T6: the mark copies another's mark with reputation - the shipped famous-mark lists and marks with
+    many registrations or long registration on this register - and the applicant is not its owner. A bare
+    similarity is not enough: the score weighs what the law weighs, each factor in the evidence with its source
+    (``FACTOR_SOURCES``, weights in the rules file):
+
+    - c, closeness of the copy: identical (also to the brand's listed name in the other script: a translation),
+      look-alike digits, name plus descriptive words, a name inside a longer mark, or letters changed
+      (1 - edit_weight * changes / length: one letter of STARBUCKS is closer than one of NICON; own_word when
+      the variant is itself a word or a short string); ``trademarks.similarity.compare`` must call them similar;
+    - d, distinctiveness of the reputed name (``tm_reference.distinctiveness``, ``_name_factor``): weak_name for
+      a dictionary word (METRO) or a short name (ERGO) with letters changed or inside a longer mark;
+    - g, goods: the filing's classes against the reputed mark's own (its list category and industry): same,
+      retail only, unknown, or different - Art. 13(3) reaches different goods only for a well-known mark
+      (T6) that is not a dictionary word, copied closely (c >= cross_class_close: cross_class), else
+      cross_class_weak; T4 (Art. 32) needs same / retail / unknown goods;
+    - p, the applicant's pattern: other reputed marks copied by the applicant group (w_copies, saturating at
+      pattern_copies), filing outside the industry its name states (w_misfit), hoarding (w_hoard);
+
+    - r, reputation: 1 for the famous (well-known candidate) list, reputed_tier for marks of some influence
+      (Art. 32 wants improper means, so the copy alone weighs less);
+
+    score = min(1, c * d * g * r + pattern_weight * p), times unknown_applicant where the register names none.
+    Reference names of at most ``short_latin`` Latin letters (ABC, HP, QQ) are not compared."""
     c = corpus(ctx)
     th_reg = _th(ctx, "T4", None) or {}
     reg_idx = RefIndex(_register_reputed(c, th_reg))
     famous = marks_index()
+    # 1. every filing's candidate copies (all filings: the pattern factor reads the applicant's other marks)
+    found_by: dict[int, list[tuple[RefMark, str, Any, dict[str, Any], float]]] = defaultdict(list)
     for f in c.filings.values():
-        if not _wanted(ctx, f) or not f.mark:
+        if not f.mark:
             continue
-        th4 = _th(ctx, "T4", f.filing_date)
-        th6 = _th(ctx, "T6", f.filing_date)
-        if th4 is None and th6 is None:
+        th4, th6 = _famous_th(ctx, f)
+        th = th4 or th6
+        if th is None:
             continue
-        th_any = th4 or th6 or {}
-        found: list[Flag] = []
+        seen: set[int] = set()
         for idx in (famous, reg_idx):
-            for r, name, sim in _matches(f, idx, th_any):
-                if _owned(c, f, r):
+            for r, name, sim in _matches(f, idx, th):
+                if _owned(c, f, r) or id(r) in seen:
                     continue
-                unknown = 1.0 if f.applicants else th_any.get("unknown_applicant", 0.6)
-                overlap = sorted(f.classes & r.classes)
-                ev = {
-                    "applicant": _applicant_names(c, f),
-                    "earlier_mark": _ref_json(r, name),
-                    "similarity": sim.score,
-                    "identical": sim.identical,
-                    "reasons": [x.to_dict() for x in sim.reasons[:4]],
-                    "filing_classes": sorted(f.classes),
-                    "shared_classes": overlap,
+                seen.add(id(r))
+                kind, cv, cwhy = _closeness(f.mark, name, sim, th)
+                dist = distinctiveness(name, int(th.get("short_letters", 4)))
+                dv = _name_factor(kind, dist.level, th)
+                gkind, gv = _goods(f, r, cv, dist.level, th)
+                tv = 1.0 if r.tier == "famous" else th.get("reputed_tier", 0.8)
+                fac = {
+                    "closeness": {"kind": kind, "value": round(cv, 3), "seen": cwhy},
+                    "distinctiveness": {**dist.to_dict(), "value": dv},
+                    "goods": {"kind": gkind, "value": gv},
+                    "reputation": {"tier": r.tier, "value": tv},
                 }
-                if th4 is not None and overlap:
-                    fl = _emit(ctx, "T4", f, sim.score * unknown, ev, "tm_reputation")
-                    if fl:
-                        found.append(fl)
-                if th6 is not None and r.tier == "famous":
-                    factor = 1.0 if overlap else th6.get("other_goods", 0.95)
-                    if _is_common_word(name) and not overlap:
-                        factor *= th6.get("common_word", 0.7)
-                    ev6 = {**ev, "across_classes": not overlap}
-                    fl = _emit(ctx, "T6", f, sim.score * unknown * factor, ev6, "tm_reputation")
-                    if fl:
-                        found.append(fl)
+                found_by[f.id].append((r, name, sim, fac, cv * dv * gv * tv))
+    # 2. the applicant group's copies of distinct reputed marks
+    group_copies: dict[int, dict[int, str]] = defaultdict(dict)  # group -> id(ref) -> number of one copy
+    for fid, ms in found_by.items():
+        f = c.filings[fid]
+        if not f.applicants:
+            continue
+        g = c.group_of.get(f.applicants[0], f.applicants[0])
+        for r, _n, _s, _fac, base in ms:
+            if base >= th_reg.get("pattern_min", 0.6):
+                group_copies[g].setdefault(id(r), f.number)
+    industry_cache: dict[int, tuple[frozenset[int] | None, dict[str, Any]]] = {}
+    # 3. score and emit
+    for fid, ms in found_by.items():
+        f = c.filings[fid]
+        if not _wanted(ctx, f):
+            continue
+        th4, th6 = _famous_th(ctx, f)
+        th = th4 or th6 or {}
+        gid = c.group_of.get(f.applicants[0], f.applicants[0]) if f.applicants else None
+        if gid is not None and gid not in industry_cache:
+            industry_cache[gid] = _industry(c, c.members.get(gid, [f.applicants[0]]))
+        ind_classes, ind_ev = industry_cache.get(gid, (None, {})) if gid is not None else (None, {})
+        n_group = len(c.group_filings(gid)) if gid is not None else 1
+        found: list[Flag] = []
+        for r, name, sim, fac, base in ms:
+            others = {k: v for k, v in group_copies.get(gid, {}).items() if k != id(r) and v != f.number}
+            misfit = bool(ind_classes is not None and f.classes and not (f.classes & ind_classes))
+            hoard = n_group >= (_th(ctx, "T1", f.filing_date) or {}).get("min_marks", 20)
+            p_copies = min(1.0, len(others) / max(1.0, th.get("pattern_copies", 2)))
+            p = min(
+                1.0,
+                th.get("w_copies", 0.7) * p_copies + th.get("w_misfit", 0.2) * misfit + th.get("w_hoard", 0.1) * hoard,
+            )
+            unknown = 1.0 if f.applicants else th.get("unknown_applicant", 0.6)
+            score = min(1.0, base + th.get("pattern_weight", 0.2) * p) * unknown
+            fac = {
+                **fac,
+                "applicant_pattern": {
+                    "value": round(p, 3),
+                    "other_reputed_marks_copied": sorted(others.values())[:MAX_LISTED],
+                    "outside_own_industry": misfit,
+                    **({"industry": ind_ev} if ind_ev else {}),
+                    "applicant_marks": n_group,
+                    "hoarding": hoard,
+                },
+            }
+            for k, src in FACTOR_SOURCES.items():
+                fac[k]["source"] = src
+            overlap = sorted(f.classes & r.classes)
+            ev = {
+                "applicant": _applicant_names(c, f),
+                "earlier_mark": _ref_json(r, name),
+                "similarity": sim.score,
+                "identical": sim.identical,
+                "reasons": [x.to_dict() for x in sim.reasons[:4]],
+                "filing_classes": sorted(f.classes),
+                "shared_classes": overlap,
+                "factors": fac,
+                "score_formula": "min(1, closeness * distinctiveness * goods * reputation"
+                + " + pattern_weight * applicant_pattern)"
+                + (" * unknown_applicant" if not f.applicants else ""),
+            }
+            related = not fac["goods"]["kind"].startswith("different")
+            if th4 is not None and related:
+                fl = _emit(ctx, "T4", f, score, ev, "tm_reputation")
+                if fl:
+                    found.append(fl)
+            if th6 is not None and r.tier == "famous":
+                fl = _emit(ctx, "T6", f, score, {**ev, "across_classes": not related}, "tm_reputation")
+                if fl:
+                    found.append(fl)
         yield from _best(found)
 
 
@@ -638,6 +809,16 @@ def _name_core(norm: str) -> str:
     return ""
 
 
+def _owns_listed_mark(c: TmCorpus, f: Filing) -> bool:
+    """The filing is the applicant's own famous brand (ZARA by the listed owner of ZARA): not a principal's mark
+    that a representative took, whatever a namesake party filed before."""
+    try:
+        fm = fold(f.mark or "")
+    except ValueError:
+        return False
+    return any(fold(n) == fm and _owned(c, f, r) for r, n in marks_index().candidates(f.mark or ""))
+
+
 @signal("tm_agent_squatting", kind="trademark")
 def tm_agent_squatting(ctx: ScanContext) -> Iterator[Flag]:
     """T8: the applicant was the agent (on the register) of another's identical or similar earlier mark, or its
@@ -671,7 +852,7 @@ def tm_agent_squatting(ctx: ScanContext) -> Iterator[Flag]:
             continue
         for fid in fids:
             f = c.filings[fid]
-            if not _wanted(ctx, f) or not f.mark:
+            if not _wanted(ctx, f) or not f.mark or _owns_listed_mark(c, f):
                 continue
             th = _th(ctx, "T8", f.filing_date)
             if th is None:
