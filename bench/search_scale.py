@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/search_scale.py [--build-docs 100000] [--large 1000000] [--queries 200]
                                            [--priorart-docs 0] [--home DIR] [--keep] [--out bench/out/search_scale.json]
+                                           [--skip-latency] [--no-merge-wait]
 
 Real patent documents are far fewer than a million, so the documents here are **recombined from real
 sentences**: every abstract of the Google Patents energy-recovery crawl (Chinese CN abstracts and English
@@ -17,8 +18,10 @@ crawl's 23 IPC main groups, a random publication date 2000-2024 and a number ``S
    from the same recombined sentences, each real sentence analyzed once and its tokens reused (analysing
    a million documents one by one would take this shared 2-core machine most of an hour; the terms and
    positions are those the indexer would write, bar sub-words across sentence joins). Lexical latency again.
-4. Incremental update: 1,000 new documents are added to the store and `update_index` run (it compares
-   every store id with every index id, so it is a full-size operation): seconds.
+4. Incremental update: 1,000 new documents are added to the store and `update_index` run (it reads the rows
+   above the last indexed id or changed since the last run, then checks the counts; see `_find_changes`):
+   seconds, CPU seconds and the split (open, find, analyze, write, commit, merge). ``--no-merge-wait``
+   commits without waiting for the merges the commit starts.
 5. Prior-art end to end (`search.priorart.prior_art`: all parts, claim-element map, top 20) over the same
    queries, on a store of ``--priorart-docs`` documents with its dense index, when that module exists.
 
@@ -278,15 +281,27 @@ def straight_index(store: Any, items: Iterator[dict[str, Any]], total: int, bar:
     writer = ix._writer(index, total)
     started, cpu0 = time.perf_counter(), time.process_time()
     n = 0
+    seen = [{"id": 0}]
     for item in items:
         writer.add_document(ix.to_document(straight_fields(item, cache, parents)))
+        seen[0] = item
         n += 1
         if n % 2000 == 0:
             bar(2000)
     writer.commit()
     writer.wait_merging_threads()
+    last_id = seen[0]["id"]  # the items come in id order
+    scan_from = (dt.datetime.now(dt.UTC).replace(tzinfo=None) - ix.UPDATE_MARGIN).isoformat()
     ix._write_state(
-        path, ix.IndexState(watermark=OLD.isoformat(), built_at=OLD.isoformat(), updated_at=OLD.isoformat(), docs=n)
+        path,
+        ix.IndexState(
+            watermark=OLD.isoformat(),
+            max_id=last_id,
+            scan_from=scan_from,
+            built_at=OLD.isoformat(),
+            updated_at=OLD.isoformat(),
+            docs=n,
+        ),
     )
     return {
         "documents": n,
@@ -369,6 +384,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--priorart-docs", type=int, default=0, help="store size for prior-art end to end (0: skip)")
     ap.add_argument("--home", type=Path)
     ap.add_argument("--keep", action="store_true")
+    ap.add_argument("--skip-latency", action="store_true", help="only build and update speed (no query latency)")
+    ap.add_argument("--no-merge-wait", action="store_true", help="update: commit without waiting for merges")
     ap.add_argument("--seed", type=int, default=11)
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "out" / "search_scale.json")
     args = ap.parse_args(argv)
@@ -414,18 +431,22 @@ def main(argv: list[str] | None = None) -> int:
             task = progress.add_task("index build", total=args.build_docs)
             cpu0, load0 = cpu_all(), os.getloadavg()[0]
             rep = build_index(store, progress=lambda done, total: progress.update(task, completed=done))
+            cpu = cpu_all() - cpu0
             result["build"] = {
                 "documents": rep.docs,
                 "seconds": rep.seconds,
                 "docs_per_second": rep.docs_per_second,
-                "cpu_seconds": round(cpu_all() - cpu0, 1),
+                "cpu_seconds": round(cpu, 1),
+                "cpu_ms_per_doc": round(cpu / max(rep.docs, 1) * 1000, 3),
+                "segmenter": __import__("ipoffice.search.analysis", fromlist=["ENGINE"]).ENGINE,
                 "userdict_words": rep.userdict_words,
                 "workers": os.environ.get("IPOFFICE_INDEX_WORKERS", "auto"),
                 "load_avg": [round(load0, 1), round(os.getloadavg()[0], 1)],
             }
             save()
-            result[f"lexical_{args.build_docs}"] = lexical_latency(store, queries)
-            save()
+            if not args.skip_latency:
+                result[f"lexical_{args.build_docs}"] = lexical_latency(store, queries)
+                save()
             if args.priorart_docs and args.priorart_docs <= args.build_docs:
                 result[f"priorart_{args.build_docs}"] = priorart_latency(store, queries)
                 save()
@@ -454,8 +475,9 @@ def main(argv: list[str] | None = None) -> int:
                     store, items(tuple(chunks)), size, lambda n, task=task: progress.advance(task, n)
                 )
                 save()
-                result[f"lexical_{size}"] = lexical_latency(store, queries)
-                save()
+                if not args.skip_latency:
+                    result[f"lexical_{size}"] = lexical_latency(store, queries)
+                    save()
             if args.large > args.build_docs:
                 # 4. incremental update of new documents into the large index
                 task = progress.add_task(f"store: +{args.update_docs} new", total=args.update_docs)
@@ -464,13 +486,17 @@ def main(argv: list[str] | None = None) -> int:
                     lambda n: progress.advance(task, n),
                 )  # fmt: skip
                 load0 = os.getloadavg()[0]
-                up = update_index(store)
+                cpu0 = cpu_all()
+                up = update_index(store, wait_merges=not args.no_merge_wait)
                 result["update"] = {
                     "index_documents": up.docs,
                     "added": up.added,
                     "reindexed": up.reindexed,
                     "deleted": up.deleted,
                     "seconds": up.seconds,
+                    "cpu_seconds": round(cpu_all() - cpu0, 2),
+                    "scan": up.scan,
+                    "timings": up.timings,
                     "load_avg": [round(load0, 1), round(os.getloadavg()[0], 1)],
                 }
                 chk = check_index(store, sample=50)

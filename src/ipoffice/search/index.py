@@ -4,7 +4,7 @@ Fed from the store (`PatentDocument` and its ``data`` JSON). Text is analyzed in
 (`search.analysis`) and handed to tantivy pre-tokenized, so positions are exactly ours: Chinese
 words from jieba, English stems, values of a field kept apart. The folder also holds the jieba user
 dictionary the index was built with (``userdict.txt``) and ``state.json`` (schema version, the
-``updated_at`` watermark of the last run, counts).
+``updated_at`` watermark, the last id and the time the next update reads from, counts).
 
 Fields (the query language's prefixes in brackets):
 
@@ -24,9 +24,11 @@ party      party ids of the document: applicants and agents may see their own un
 =========  ==========================================================================================
 
 `build_index` writes a fresh index beside the old one and swaps it in, so searches go on during a
-rebuild and a failed build leaves the old index. `update_index` re-indexes only the documents whose
-``updated_at`` is at or after the watermark (less a safety margin) and whose hash changed, adds the
-documents the index lacks and removes those the store no longer has. `check_index` compares the two.
+rebuild and a failed build leaves the old index. `update_index` reads only the store rows above the
+last indexed id or updated since its last run began (less a safety margin), re-indexes those whose hash
+changed and adds those the index lacks; when the store then holds another number of documents than the
+index will, something else differs (a deletion, a document lost from the index) and it compares every
+id, removing what the store no longer has. `check_index` compares everything.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
+import itertools
 import json
 import multiprocessing
 import os
@@ -48,14 +51,14 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import orjson
-from sqlalchemy import Text, cast, func, select
+from sqlalchemy import Text, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from ipoffice.core import tables as t
 from ipoffice.core.ipc import ipc_ancestors, normalize_ipc, parse_ipc
 from ipoffice.core.numbers import normalize_number
 from ipoffice.core.store import Store
-from ipoffice.search.analysis import analyze_values, build_user_dictionary, has_cjk, set_user_dictionary
+from ipoffice.search.analysis import build_user_dictionary, has_cjk, index_terms, set_user_dictionary
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -133,6 +136,10 @@ def _register(index: Any) -> Any:
 class IndexState:
     schema_version: int = SCHEMA_VERSION
     watermark: str | None = None  # newest PatentDocument.updated_at indexed (ISO)
+    #: the next `update` reads only the rows with an id above ``max_id`` or an ``updated_at`` from
+    #: ``scan_from`` on (the start of the last run's read, less `UPDATE_MARGIN`); None: compare all ids
+    max_id: int | None = None
+    scan_from: str | None = None
     built_at: str | None = None
     updated_at: str | None = None
     docs: int = 0
@@ -210,6 +217,7 @@ def _day(value: Any) -> dt.date | None:
     return value
 
 
+@functools.lru_cache(maxsize=65536)
 def _canonical_class(scheme: str, symbol: str) -> str | None:
     """Canonical IPC/CPC symbol, or None when it is not one (CPC's section Y has IPC's syntax)."""
     try:
@@ -271,7 +279,8 @@ def document_fields(
 ) -> dict[str, Any]:
     """The indexed values of one store row (plain Python: it travels from a worker process).
 
-    ``data`` is the row's record (the ``data`` column); text fields hold analyzed tokens."""
+    ``data`` is the row's record (the ``data`` column); text fields hold their terms and positions
+    (`index_terms`)."""
     claims = [c for lang_claims in (data.get("claims") or {}).values() for c in lang_claims or []]
     parties = data.get("parties") or []
     texts = {
@@ -285,9 +294,9 @@ def document_fields(
     }
     doc: dict[str, Any] = {"doc_id": row.id, "hash": row.content_hash}
     for name, values in texts.items():
-        toks = analyze_values([v for v in values if isinstance(v, str) and v], offsets=False)
-        if toks:
-            doc[name] = toks
+        words, positions = index_terms([v for v in values if isinstance(v, str) and v])
+        if words:
+            doc[name] = (words, positions)
     ipc: set[str] = set()
     cpc: set[str] = set()
     for c in data.get("classifications") or []:
@@ -314,6 +323,9 @@ def document_fields(
     return doc
 
 
+_ZEROS = itertools.repeat(0)  # the offsets of index terms (none: highlighting re-analyzes the text)
+
+
 def to_document(fields: dict[str, Any]) -> Any:
     """A tantivy Document of `document_fields` (pre-tokenized text keeps our positions)."""
     from tantivy import Document, PreTokenizedString, Token
@@ -325,13 +337,15 @@ def to_document(fields: dict[str, Any]) -> Any:
         toks = fields.get(name)
         if not toks:
             continue
-        if isinstance(toks, tuple):  # packed by a worker (`_pack`): words and positions, no offsets
-            words, raw = toks
-            pos = array("i")
-            pos.frombytes(raw)
-            tokens = [Token(w, p, 0, 0) for w, p in zip(words.split(_SEP), pos, strict=True)]
-        else:
+        if isinstance(toks, list):  # analyzer tokens (text, position, start, end, main)
             tokens = [Token(w, p, s, e) for w, p, s, e, _m in toks]
+        else:  # (terms, positions) of `index_terms`, or packed by a worker (`_pack`)
+            words, pos = toks
+            if isinstance(words, str):
+                words = words.split(_SEP)
+                packed, pos = pos, array("i")
+                pos.frombytes(packed)
+            tokens = list(map(Token, words, pos, _ZEROS, _ZEROS))
         doc.add_pre_tokenized_text(name, PreTokenizedString("", tokens))
     for name in KEYWORD_FIELDS:
         for v in fields.get(name, ()):
@@ -446,10 +460,10 @@ def _pack(fields: dict[str, Any]) -> dict[str, Any]:
     for name in TEXT_FIELDS:
         toks = fields.get(name)
         if toks:
-            words = [w for w, _p, _s, _e, _m in toks]
+            words, positions = toks
             joined = _SEP.join(words)
-            if joined.count(_SEP) == len(words) - 1:  # else keep the tuples
-                fields[name] = (joined, array("i", [p for _w, p, _s, _e, _m in toks]).tobytes())
+            if joined.count(_SEP) == len(words) - 1:  # else keep the lists
+                fields[name] = (joined, array("i", positions).tobytes())
     return fields
 
 
@@ -485,7 +499,7 @@ def _pool(workers: int, parents: dict[str, str]) -> Any:
     if not workers:
         return None
     global _worker_parents
-    analyze_values(["预热装置 warm"], offsets=False)
+    index_terms(["预热装置 warm"])
     _worker_parents = parents
     return multiprocessing.get_context("fork").Pool(workers)
 
@@ -494,7 +508,10 @@ def _pool(workers: int, parents: dict[str, str]) -> Any:
 class _Fed:
     count: int = 0
     newest: dt.datetime | None = None
+    max_id: int = 0
     numbers: list[str] = field(default_factory=list)
+    analyze_s: float = 0.0  # analysis in this process (with a pool: waiting for the workers)
+    write_s: float = 0.0  # tantivy documents made and handed to the writer
 
 
 def _feed(
@@ -514,16 +531,27 @@ def _feed(
     Tokens travel packed (`_pack`): pickling them as tuples cost about what analysing them did."""
     fed = _Fed()
 
+    clock = time.perf_counter
+
     def add(payload: Payload, fields_list: list[dict[str, Any]]) -> None:
+        started = clock()
         for (row, _raw, _pids), fields in zip(payload, fields_list, strict=True):
             writer.add_document(to_document(fields))
             if fed.newest is None or row.updated_at > fed.newest:
                 fed.newest = row.updated_at
+            fed.max_id = max(fed.max_id, row.id)
             if len(fed.numbers) < 50:
                 fed.numbers.append(row.number)
         fed.count += len(payload)
+        fed.write_s += clock() - started
         if progress:
             progress(fed.count, total)
+
+    def get(res: Any) -> list[dict[str, Any]]:
+        started = clock()
+        out = res.get()
+        fed.analyze_s += clock() - started
+        return out
 
     pending: deque[tuple[Payload, Any]] = deque()
     window = 3 * getattr(pool, "_processes", 1) if pool is not None else 0
@@ -531,15 +559,18 @@ def _feed(
         if replace:  # issued before the adds, so it removes only the old versions
             _delete(writer, [row.id for row, _raw, _p in payload])
         if pool is None:
-            add(payload, [document_fields(r, orjson.loads(raw) if raw else {}, p, parents) for r, raw, p in payload])
+            started = clock()
+            fields = [document_fields(r, orjson.loads(raw) if raw else {}, p, parents) for r, raw, p in payload]
+            fed.analyze_s += clock() - started
+            add(payload, fields)
             continue
         pending.append((payload, pool.apply_async(_analyze_batch, (payload,))))
         while len(pending) > window or (pending and pending[0][1].ready()):
             done, res = pending.popleft()
-            add(done, res.get())
+            add(done, get(res))
     while pending:
         done, res = pending.popleft()
-        add(done, res.get())
+        add(done, get(res))
     return fed
 
 
@@ -608,6 +639,10 @@ class IndexReport:
     docs_per_second: float = 0.0
     watermark: str | None = None
     numbers: list[str] = field(default_factory=list)  # update: numbers (re)indexed, first 50
+    #: update: how it found the changes ("watermark": rows above the last id or changed since the last
+    #: run; "full": every id of the store against every id of the index) and seconds per step
+    scan: str | None = None
+    timings: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -642,6 +677,7 @@ def _build_into(store: Store, path: Path, progress: Progress | None) -> IndexRep
     from tantivy import Index
 
     report = IndexReport(action="build", path=str(path))
+    read_started = t.utcnow()  # rows committed after this are read by the next update
     with store.session() as s:
         total = s.scalar(select(func.count(t.PatentDocument.id))) or 0
         titles, corpus = _dictionary_sources(s)
@@ -662,6 +698,8 @@ def _build_into(store: Store, path: Path, progress: Progress | None) -> IndexRep
     now = t.utcnow().isoformat()
     state = IndexState(
         watermark=fed.newest.isoformat() if fed.newest else None,
+        max_id=fed.max_id,
+        scan_from=(read_started - UPDATE_MARGIN).isoformat(),
         built_at=now,
         updated_at=now,
         docs=fed.count,
@@ -698,48 +736,120 @@ def indexed_hashes(index: Any, ids: list[int]) -> dict[int, str]:
     return out
 
 
-def update_index(store: Store, progress: Progress | None = None) -> IndexReport:
-    """Bring the index up to date with the store: changed, new and deleted documents only."""
+class _Changes(NamedTuple):
+    scan: str  # "watermark" or "full"
+    changed: list[int]  # in the index with another hash
+    new: list[int]  # in the store, not in the index
+    deleted: list[int]  # in the index, no longer in the store
+    unchanged: int  # candidates already indexed as they are
+    newest: dt.datetime | None  # newest updated_at seen
+    max_id: int | None  # highest store id seen
+
+
+def _find_changes(session: Session, index: Any, state: IndexState) -> _Changes:
+    """What an update must do, reading as little as it can.
+
+    With the state of a run of this version (``max_id``, ``scan_from``), only the rows above the last
+    id or updated from ``scan_from`` on are read (both columns are indexed) and their hashes compared
+    with the index's; then one count: if the store holds as many documents as the index will, nothing
+    was deleted and nothing is missing elsewhere. Otherwise (deletions, documents lost from the index,
+    an older state) every id of the store is compared with every id of the index, as before."""
+    pd = t.PatentDocument
+    index_docs = index.searcher().num_docs
+    since = dt.datetime.fromisoformat(state.scan_from) if state.scan_from else None
+    if state.max_id is not None and since is not None:
+        q = select(pd.id, pd.content_hash, pd.updated_at).where(or_(pd.id > state.max_id, pd.updated_at >= since))
+        candidates = list(session.execute(q))
+        have = indexed_hashes(index, [c.id for c in candidates])
+        new = [c.id for c in candidates if c.id not in have]
+        changed = [c.id for c in candidates if c.id in have and have[c.id] != c.content_hash]
+        store_docs = session.scalar(select(func.count(pd.id))) or 0
+        if store_docs == index_docs + len(new):
+            return _Changes(
+                "watermark",
+                changed,
+                new,
+                [],
+                len(have) - len(changed),
+                max((c.updated_at for c in candidates), default=None),
+                max([c.id for c in candidates] + [state.max_id]),
+            )
+    # the full comparison
+    wm = state.watermark_dt()
+    q = select(pd.id, pd.content_hash, pd.updated_at)
+    if wm is not None:
+        q = q.where(pd.updated_at >= wm - UPDATE_MARGIN)
+    candidates = list(session.execute(q))
+    store_ids = set(session.scalars(select(pd.id)))
+    index_ids = _all_index_ids(index.searcher())
+    have = indexed_hashes(index, [c.id for c in candidates if c.id in index_ids])
+    changed = [c.id for c in candidates if c.id in index_ids and have.get(c.id) != c.content_hash]
+    return _Changes(
+        "full",
+        changed,
+        sorted(store_ids - index_ids),
+        sorted(index_ids - store_ids),
+        len([c for c in candidates if c.id in index_ids]) - len(changed),
+        max((c.updated_at for c in candidates), default=None),
+        max(store_ids, default=None),
+    )
+
+
+def update_index(store: Store, progress: Progress | None = None, wait_merges: bool = True) -> IndexReport:
+    """Bring the index up to date with the store: changed, new and deleted documents only.
+
+    ``report.timings`` splits the run: open (index and user dictionary), find (the changes), analyze,
+    write (documents to tantivy), commit, merge (waiting for the merges the commit started; with
+    ``wait_merges=False`` they go on in the background and are dropped if the process ends first)."""
     path = index_path(store.home)
-    started = time.perf_counter()
+    clock = time.perf_counter
+    started = clock()
+    timings: dict[str, float] = {}
     with _locked(store.home):
         index, state = open_index(path)
         report = IndexReport(action="update", path=str(path), userdict_words=state.userdict_words)
-        wm = state.watermark_dt()
+        timings["open"] = clock() - started
+        read_started = t.utcnow()
         with store.session() as s:
-            q = select(t.PatentDocument.id, t.PatentDocument.content_hash, t.PatentDocument.updated_at)
-            if wm is not None:
-                q = q.where(t.PatentDocument.updated_at >= wm - UPDATE_MARGIN)
-            candidates = list(s.execute(q))
-            store_ids = set(s.scalars(select(t.PatentDocument.id)))
-            index_ids = _all_index_ids(index.searcher())
-            have = indexed_hashes(index, [c.id for c in candidates if c.id in index_ids])
-            changed = {c.id for c in candidates if c.id in index_ids and have.get(c.id) != c.content_hash}
-            new = store_ids - index_ids
-            deleted = index_ids - store_ids
-            report.unchanged = len([c for c in candidates if c.id in index_ids]) - len(changed)
-            todo = sorted(changed | new)
-            newest = max((c.updated_at for c in candidates), default=None)
-            if todo or deleted:
+            mark = clock()
+            ch = _find_changes(s, index, state)
+            timings["find"] = clock() - mark
+            todo = sorted(set(ch.changed) | set(ch.new))
+            newest, max_id = ch.newest, ch.max_id
+            if todo or ch.deleted:
                 writer = _writer(index, len(todo))
-                _delete(writer, sorted(deleted))
+                _delete(writer, ch.deleted)
                 fed = _feed(writer, s, todo, len(todo), ipc_parents(s) if todo else {}, progress, replace=True)
                 report.numbers = fed.numbers
+                timings["analyze"], timings["write"] = fed.analyze_s, fed.write_s
                 if fed.newest is not None and (newest is None or fed.newest > newest):
                     newest = fed.newest
+                if fed.max_id and (max_id is None or fed.max_id > max_id):
+                    max_id = fed.max_id
+                mark = clock()
                 writer.commit()
-                writer.wait_merging_threads()
+                timings["commit"] = clock() - mark
+                if wait_merges:
+                    mark = clock()
+                    writer.wait_merging_threads()
+                    timings["merge"] = clock() - mark
         index.reload()
-        report.added, report.reindexed, report.deleted = len(new), len(changed), len(deleted)
+        report.scan = ch.scan
+        report.added, report.reindexed, report.deleted = len(ch.new), len(ch.changed), len(ch.deleted)
+        report.unchanged = ch.unchanged
         report.indexed = len(todo)
         report.docs = index.searcher().num_docs
+        wm = state.watermark_dt()
         if newest is not None and (wm is None or newest > wm):
             state.watermark = newest.isoformat()
+        state.max_id = max_id
+        state.scan_from = (read_started - UPDATE_MARGIN).isoformat()
         state.updated_at = t.utcnow().isoformat()
         state.docs = report.docs
         _write_state(path, state)
     report.watermark = state.watermark
-    report.seconds = round(time.perf_counter() - started, 3)
+    report.seconds = round(clock() - started, 3)
+    report.timings = {k: round(v, 3) for k, v in timings.items()}
     report.docs_per_second = round(report.indexed / report.seconds, 1) if report.seconds else 0.0
     return report
 
