@@ -26,13 +26,15 @@ Two judgement sets:
     across languages.
 
 Systems, all on the same collection in the same run: ``lexical`` (prior-art lexical part alone),
-``dense`` (dense part alone), ``fusion`` (all parts), from `ipoffice.search.priorart`; when that module
+``dense`` (dense part alone), ``fusion`` (all parts: lexical, dense with its cross-language list, IPC),
+from `ipoffice.search.priorart`; when that module
 is absent, ``lexical`` falls back to the lexical stage of `PatentSearcher.lexical` and dense/fusion are
 reported as missing. ``bm25s`` is the outside baseline: the bm25s package over the same texts, Chinese
 cut by jieba (its own dictionary), other text split into lower-cased words with bm25s' English stop
 words (no stemmer: PyStemmer is not installed).
 
-Measures (ranx): MAP@100, nDCG@10, recall@100. Prints a table and writes JSON (``--out``).
+Measures (ranx): MAP@100, nDCG@10, recall@100. Prints a table and writes JSON (``--out``); the paraphrase
+queries are also scored by halves (even / odd id numbers: fusion weights are tuned on the even half).
 """
 
 from __future__ import annotations
@@ -243,6 +245,13 @@ def query_topics(path: Path = QUERIES) -> list[Topic]:
     return out
 
 
+def half(qid: str) -> str:
+    """``even`` or ``odd`` by the number that ends a query id (``zz12`` -> even): the split on which
+    fusion weights are tuned (even) and read (odd); ``none`` without a number."""
+    m = re.search(r"(\d+)$", qid)
+    return "none" if not m else ("even" if int(m.group(1)) % 2 == 0 else "odd")
+
+
 def qrels_of(topics: list[Topic]) -> dict[str, dict[str, int]]:
     return {tp.id: {n: 1 for n in tp.relevant} for tp in topics}
 
@@ -446,7 +455,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--max-citing", type=int, default=0, help="sample this many citing topics (0: all)")
     ap.add_argument("--max-cross", type=int, default=0, help="sample this many cross-language topics (0: all)")
     ap.add_argument("--systems", default=",".join(SYSTEMS))
-    ap.add_argument("--weights", help="fusion weights instead of priorart.WEIGHTS: lexical=1,dense=0.5,ipc=0.5")
+    ap.add_argument(
+        "--weights", help="fusion weights instead of priorart.WEIGHTS: lexical=1,dense=0.7,xlang=0.5,ipc=0.25"
+    )
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--keep", action="store_true", help="keep a temporary home")
     ap.add_argument("--runs-out", type=Path, help="also write every system's runs here (JSON), e.g. to tune fusion")
@@ -563,11 +574,13 @@ def main(argv: list[str] | None = None) -> int:
         for g in groups
     }
     xb = {tp.id: qb[tp.id] for tp in topics_b if tp.group in ("zh->en", "en->zh")}
+    halves = {h: {tp.id: qb[tp.id] for tp in topics_b if half(tp.id) == h} for h in ("even", "odd")}
     result["queries"] = {
         "file": str(args.queries),
         "topics": len(qb),
         "all": b_all,
         "cross_language": {name: score(xb, run) for name, run in runs_b.items()},
+        "halves": {h: {name: score(q, run) for name, run in runs_b.items()} for h, q in halves.items() if q},
         "by_group": b_groups,
         "group_sizes": {g: sum(1 for tp in topics_b if tp.group == g) for g in groups},
     }
@@ -582,6 +595,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(_table("(b) paraphrase queries, all", b_all, len(qb)))
     print(_table("(b) paraphrase queries, cross-language", result["queries"]["cross_language"], len(xb)))
+    for h, res in result["queries"]["halves"].items():
+        print(_table(f"(b) {h} ids (fusion weights were tuned on the even ones)", res, len(halves[h])))
     for g in groups:
         print(_table(f"(b) {g}", b_groups[g], result["queries"]["group_sizes"][g]))
     if timing:

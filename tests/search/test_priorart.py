@@ -192,21 +192,48 @@ def test_cross_language(built):
         assert "115212463" in _numbers(res), part
 
 
+def test_cross_language_feedback_list(built, monkeypatch):
+    """The dense part's cross-language list (lexical and dense together): only documents of the other
+    language, found from the query moved toward its translation's best hits; off on tiny indexes."""
+    from ipoffice.search import priorart as pa
+
+    q = PriorArtQuery(text=RADIO_EN, top=10, parts=("lexical", "dense"), claim_map=False)
+    assert all("xlang" not in h.parts for h in prior_art(built, q, EXAMINER).hits)  # 38 < XLANG_MIN_DOCS
+    monkeypatch.setattr(pa, "XLANG_MIN_DOCS", 0)
+    res = prior_art(built, q, EXAMINER)
+    crossed = [h for h in res.hits if "xlang" in h.parts]
+    assert crossed and all(h.language == "zh" for h in crossed), [(h.number, h.language) for h in res.hits]
+    assert "115212463" in _numbers(res)
+    eng = pa.engine_for(built)
+    vec = eng.dense.model.encode_text(RADIO_EN)
+    langs = {h.doc_id: h.language for h in res.hits}
+    for lang in ("zh", "en"):
+        got = eng.dense.search(vec, 5, public=False, language=lang)
+        assert got and all(langs.get(d, lang) == lang for d, _s in got)
+    monkeypatch.setitem(pa.WEIGHTS, "xlang", 0.0)
+    assert all("xlang" not in h.parts for h in prior_art(built, q, EXAMINER).hits)
+
+
 def test_parts_and_fusion(built):
     for parts in (("lexical",), ("dense",), ("lexical", "dense"), ("lexical", "dense", "ipc")):
         res = prior_art(built, PriorArtQuery(text=EDGING_EN, top=5, parts=parts, claim_map=False), EXAMINER)
         assert res.hits and res.parts == parts[: len(res.parts)]
-        for h in res.hits:
-            assert set(h.parts) <= set(parts)
+        for h in res.hits:  # lexical + dense also fuse the cross-language list
+            assert set(h.parts) <= set(parts) | ({"xlang"} if {"lexical", "dense"} <= set(parts) else set())
             assert h.claim_map == [] and h.category is None
     res = prior_art(built, PriorArtQuery(text=EDGING_EN, top=5, parts=("ipc",), ipc=["E04F 19/06"]), EXAMINER)
     assert _numbers(res)[0] == "EP2213812A1" and res.hits[0].parts["ipc"]["score"] == 1.0
     res = prior_art(built, PriorArtQuery(text=EDGING_EN, top=5, ipc=["E04C"]), EXAMINER)
     assert res.query["ipc"] == ["E04C"] and res.hits[0].number == "08087209"
     assert res.hits[0].parts["ipc"]["score"] == 0.6
-    fused = fuse({"lexical": [(1, 9.0), (2, 5.0)], "dense": [(2, 0.9), (3, 0.8)]}, {1: 0.0, 2: 1.0, 3: 0.3})
-    # doc 2: in both lists and the same main group; lexical #1 alone beats dense #2 with the same class
-    assert [d for d, _s, _p in fused] == [2, 1, 3] and fused[0][1] <= 1.0
+    lex = [(1, 9.0), (2, 5.0), (4, 1.0)]
+    fused = fuse({"lexical": lex, "dense": [(2, 0.9), (3, 0.8), (4, 0.1)]}, {1: 0.0, 2: 1.0, 3: 0.3})
+    # doc 2: second in both lists and of the same main group; lexical #1 alone beats dense #2 with the same class
+    assert [d for d, _s, _p in fused] == [2, 1, 3, 4] and 0 < fused[0][1] <= 1.0
+    # scores, not ranks: a first hit far ahead of the second keeps its lead
+    fused = fuse({"lexical": [(1, 10.0), (2, 2.0), (4, 1.0)], "dense": [(2, 0.5), (1, 0.49), (4, 0.1)]})
+    assert [d for d, _s, _p in fused][:2] == [1, 2]
+    assert fused[0][2]["lexical"] == {"rank": 1, "score": 10.0} and fused[0][2]["dense"]["rank"] == 2
     assert ipc_proximity(["E04F 19/06"], ["E04F 19/02"]) == 1.0
     assert ipc_proximity(["E04F 19/06"], ["E04F 15/02"]) == 0.6
     assert ipc_proximity(["E04F 19/06"], ["E04C 2/38"]) == 0.3

@@ -11,7 +11,8 @@ documents the model was trained on.
 
 Files in ``$IPOFFICE_HOME/index/dense/``: ``model.joblib`` (vectorizer + SVD), ``vectors.usearch``
 (cosine, float32, keyed by `PatentDocument.id`), ``meta.npz`` (per key: publication day and published
-flag, so the critical date and the role filter apply without a store query), ``state.json`` and
+flag, and language, so the critical date, the role filter and the cross-language list apply without a store
+query), ``state.json`` and
 ``cedict.pkl`` (the processed dictionary, read fast by one-shot CLI queries).
 """
 
@@ -51,7 +52,9 @@ __all__ = [
     "update_dense",
 ]
 
-DENSE_VERSION = 2
+DENSE_VERSION = 3
+#: language codes of ``meta.npz`` (0: any other or unknown); the cross-language list keeps one of them
+LANG_CODES = {"zh": 1, "en": 2}
 MAX_DIMS = 256
 #: documents the model is trained on at most (a random sample beyond): SVD cost grows with them
 TRAIN_MAX = 60_000
@@ -221,6 +224,7 @@ _COLUMNS = (
     t.PatentDocument.published_flag,
     t.PatentDocument.updated_at,
     t.PatentDocument.content_hash,
+    t.PatentDocument.language,
     cast(t.PatentDocument.data, Text).label("data_json"),
 )
 
@@ -233,6 +237,7 @@ class _Doc:
     updated_at: dt.datetime
     hash: str
     tokens: list[str]
+    lang: int = 0  # `LANG_CODES`
 
 
 def _docs(session: Any, ids: list[int] | None = None) -> Iterator[list[_Doc]]:
@@ -248,6 +253,7 @@ def _docs(session: Any, ids: list[int] | None = None) -> Iterator[list[_Doc]]:
                     r.updated_at,
                     r.content_hash or "",
                     crosslang.bilingual_tokens(doc_text(data)),
+                    LANG_CODES.get(r.language or "", 0),
                 )
             )
         return out
@@ -344,7 +350,7 @@ def build_dense(store: Store, progress: Progress | None = None, retrain: bool = 
                     state.trained_docs, state.trained_ipc_titles = old_state.trained_docs, old_state.trained_ipc_titles
                     state.trained_at = old_state.trained_at
                 vectors = _new_vectors(model.dims)
-                meta: dict[str, list[Any]] = {"keys": [], "day": [], "flag": [], "hash": []}
+                meta: dict[str, list[Any]] = {"keys": [], "day": [], "flag": [], "hash": [], "lang": []}
                 newest: dt.datetime | None = None
                 done = 0
                 source = [kept[i : i + BATCH] for i in range(0, len(kept), BATCH)] if kept else _docs(s)
@@ -359,6 +365,7 @@ def build_dense(store: Store, progress: Progress | None = None, retrain: bool = 
                         meta["day"].append(d.day)
                         meta["flag"].append(d.flag)
                         meta["hash"].append(d.hash)
+                        meta["lang"].append(d.lang)
                         if newest is None or d.updated_at > newest:
                             newest = d.updated_at
                     done += len(batch)
@@ -397,6 +404,7 @@ def _save_meta(path: Path, meta: dict[str, Any]) -> None:
         day=np.asarray(meta["day"], dtype=np.int32)[order],
         flag=np.asarray(meta["flag"], dtype=np.int8)[order],
         hash=np.asarray(meta["hash"], dtype="U64")[order],
+        lang=np.asarray(meta["lang"], dtype=np.int8)[order],
     )
     os.replace(tmp, path / META_FILE)
 
@@ -419,8 +427,8 @@ def update_dense(store: Store, progress: Progress | None = None) -> DenseReport:
         vectors = Index.restore(str(path / VECTORS_FILE), view=False)
         m = np.load(path / META_FILE)
         meta = {
-            int(k): (int(d), int(f), str(h))
-            for k, d, f, h in zip(m["keys"], m["day"], m["flag"], m["hash"], strict=True)
+            int(k): (int(d), int(f), str(h), int(g))
+            for k, d, f, h, g in zip(m["keys"], m["day"], m["flag"], m["hash"], m["lang"], strict=True)
         }
         wm = dt.datetime.fromisoformat(state.watermark) if state.watermark else None
         with store.session() as s:
@@ -442,7 +450,7 @@ def update_dense(store: Store, progress: Progress | None = None) -> DenseReport:
             for batch in _docs(s, todo) if todo else ():
                 vectors.add(np.array([d.id for d in batch], dtype=np.uint64), model.encode([d.tokens for d in batch]))
                 for d in batch:
-                    meta[d.id] = (d.day, d.flag, d.hash)
+                    meta[d.id] = (d.day, d.flag, d.hash, d.lang)
                     if newest is None or d.updated_at > newest:
                         newest = d.updated_at
                 done += len(batch)
@@ -460,6 +468,7 @@ def update_dense(store: Store, progress: Progress | None = None) -> DenseReport:
                     "day": [meta[k][0] for k in ks],
                     "flag": [meta[k][1] for k in ks],
                     "hash": [meta[k][2] for k in ks],
+                    "lang": [meta[k][3] for k in ks],
                 },
             )
         state.docs = len(meta)
@@ -501,7 +510,9 @@ class DenseIndex:
         self.model: DenseModel = joblib.load(self.path / MODEL_FILE)
         self.vectors = Index.restore(str(self.path / VECTORS_FILE), view=True)
         m = np.load(self.path / META_FILE)
-        self.keys, self.day, self.flag = m["keys"], m["day"], m["flag"]
+        self.keys, self.day, self.flag, self.lang = m["keys"], m["day"], m["flag"], m["lang"]
+        codes, counts = np.unique(self.lang, return_counts=True)
+        self._lang_share = {int(c): int(n) / max(1, len(self.lang)) for c, n in zip(codes, counts, strict=True)}
 
     def __len__(self) -> int:
         return len(self.keys)
@@ -514,11 +525,23 @@ class DenseIndex:
             )
         return None
 
-    def _allowed(self, keys: np.ndarray, before: dt.date | None, public: bool, exclude: set[int]) -> np.ndarray:
+    def vectors_of(self, ids: list[int]) -> np.ndarray:
+        """The stored vectors of ``ids`` (those in the index), one row each."""
+        if not ids:
+            return np.zeros((0, self.state.dims), dtype=np.float32)
+        got = self.vectors.get(np.asarray(ids, dtype=np.uint64))
+        rows = [np.asarray(v, dtype=np.float32) for v in (got if isinstance(got, tuple) else [got]) if v is not None]
+        return np.vstack(rows) if rows else np.zeros((0, self.state.dims), dtype=np.float32)
+
+    def _allowed(
+        self, keys: np.ndarray, before: dt.date | None, public: bool, exclude: set[int], language: str | None = None
+    ) -> np.ndarray:
         pos = np.searchsorted(self.keys, keys)
         pos = np.clip(pos, 0, max(0, len(self.keys) - 1))
         ok = self.keys[pos] == keys if len(self.keys) else np.zeros(len(keys), dtype=bool)
         day, flag = self.day[pos], self.flag[pos]
+        if language is not None:
+            ok &= self.lang[pos] == LANG_CODES.get(language, -1)
         if before is not None:
             ok &= (day > 0) & (day < before.toordinal()) & (flag != 0)
         if public:
@@ -535,19 +558,23 @@ class DenseIndex:
         before: dt.date | None = None,
         public: bool = True,
         exclude: set[int] | frozenset[int] = frozenset(),
+        language: str | None = None,
     ) -> list[tuple[int, float]]:
         """(doc id, cosine similarity) of the ``k`` nearest documents published before ``before`` that
-        the public (or an office role) may see, best first."""
+        the public (or an office role) may see, best first; only those in ``language`` (``zh``/``en``) when
+        given."""
         n = len(self.vectors)
         if n == 0 or k <= 0:
             return []
         exact = n <= EXACT_BELOW
-        count = min(n, max(4 * k, 100))
+        # one language: fetch as many more as it is rarer, so that one search usually finds enough
+        share = self._lang_share.get(LANG_CODES.get(language, -1), 0.0) if language is not None else 1.0
+        count = min(n, MAX_FETCH, int(max(4 * k, 100) / max(share, 0.05)))
         while True:
             m = self.vectors.search(vector.astype(np.float32), count, exact=exact)
             keys = np.asarray(m.keys, dtype=np.int64)
             sims = 1.0 - np.asarray(m.distances, dtype=np.float64)
-            ok = self._allowed(keys, before, public, set(exclude))
+            ok = self._allowed(keys, before, public, set(exclude), language)
             if ok.sum() >= k or count >= n or count >= MAX_FETCH:
                 break  # enough, all, or as far as it is worth going (an early critical date leaves few)
             count = min(n, count * 4, MAX_FETCH)
