@@ -1,17 +1,23 @@
-"""Scale of the corpus-wide integrity passes: a full scan of N patent applications (default 1,000,000) on DuckDB
-with bounded memory, and the same passes on Spark local mode beside it.
+"""Scale of the integrity scan: a full scan of N patent applications (default 1,000,000) on DuckDB with bounded
+memory, every patent pass included (P1-P7, Art. 4), and the same scan on Spark local mode beside it.
 
 The applications are real ones scaled by recombination: claims, descriptions and abstracts of the real filings
 in ../shared/data/patents (USPTO/CNIPA/EPO full texts, PatentsView US abstracts, KPPatent-ZH Chinese claims)
 are cut into claim features and sentences, and each synthetic application takes a claim 1 of 3-4 real features
 and a description of 5-9 real sentences; applicants (names from the real Chinese brand lexicon) file with a
 Zipf-like size distribution, each with its own inventors, street address, agency and main IPC sections, on dates
-spread over 2021-04-01..2025-09-30. Injected on top (so the passes have work to do and their recall shows):
-near-duplicates of one applicant, bursts of new applicants, shell applicants splitting one text, transfer chains.
+spread over 2021-04-01..2025-09-30, published 18 months after filing. Injected on top (so the passes have work
+to do and their recall shows): near-duplicates of one applicant, bursts of new applicants, shell applicants
+splitting one text, transfer chains; copies of another applicant's earlier published filing with 8 % of the words
+(characters) substituted (P2); English filings of Markov-chain text built from the real sentences (P3); filings
+whose claims carry a stack of 25 trivial dependent claims (P4).
 
 Path: the generator writes the records as JSON rows of a Parquet file (no million-row SQLite insert); the scan
 reads them with `engines.extract.extract_records` (the same per-record code `extract_store` runs on the store in
-production), then runs `corpus_signals` on DuckDB. Spark runs the same passes on the same extract tables.
+production, with P3/P4 judged per filing on the way: `engines.perdoc`), then runs `corpus_signals` on DuckDB
+(P2 candidates from the LSH band join; no search index exists here, so the shingle diff and the sentence
+alignment are the evidence). The generated-text model is trained first on real text (the bundled sample and the
+real filings), as the scan trains it on a store. Spark runs the same passes on the same extract tables.
 
     .venv/bin/python bench/integrity_scale.py [--n 1000000] [--workers 2] [--spark-n 200000] [--keep DIR] [--json]
 """
@@ -106,11 +112,18 @@ def material(seed: int) -> dict[str, list[str]]:
 
     feats: dict[str, list[str]] = {"en": [], "zh": []}
     sents: dict[str, list[str]] = {"en": [], "zh": []}
+    from ipoffice.integrity import patent_signals as ps
+
     with tempfile.TemporaryDirectory() as tmp:
         st = open_store(Path(tmp) / "stage")
         ie.import_real(st)
         recs = ie.real_records(st)
         st.engine.dispose()
+    real_texts = [
+        ps._record_text(r.get("abstracts") or {}, r.get("claims") or {}, r.get("descriptions") or {})
+        for r in recs
+        if r.get("doc_type") != "design"
+    ]
     for r in recs:
         for lang in ("en", "zh"):
             cl = (r.get("claims") or {}).get(lang) or []
@@ -127,9 +140,39 @@ def material(seed: int) -> dict[str, list[str]]:
             feats[lang] += [s.strip() for s in _FEATURE_SPLIT.split(first) if 8 <= len(s.strip()) <= 200]
         else:
             feats[lang] += [s.strip() for s in re.split(r"[,;]", p["text"]) if len(s.strip()) >= 25][:6]
-    return {f"feat_{k}": list(dict.fromkeys(v)) for k, v in feats.items()} | {
-        f"sent_{k}": list(dict.fromkeys(v)) for k, v in sents.items()
-    }
+    return (
+        {f"feat_{k}": list(dict.fromkeys(v)) for k, v in feats.items()}
+        | {f"sent_{k}": list(dict.fromkeys(v)) for k, v in sents.items()}
+        | {"real_texts": [t for t in real_texts if t.strip()]}
+    )
+
+
+def train_model(mat: dict[str, list[str]], cap: int = 300) -> Any:
+    """The generated-text model as the scan trains it on a store: the bundled real sample plus real filings
+    (screened: texts that drift like generated text stay out of the real class)."""
+    from ipoffice.integrity import patent_signals as ps
+    from ipoffice.integrity import textstats
+
+    sample = ps._sample_texts()
+    rng = random.Random(5)
+    texts = rng.sample(mat["real_texts"], min(cap, len(mat["real_texts"])))
+    keep = textstats.screen_real(sample, texts)
+    return textstats.train(sample + [t for t, k in zip(texts, keep, strict=True) if k])
+
+
+def _edit(text: str, rate: float, rng: random.Random) -> str:
+    """Replace about `rate` of the words (characters for Chinese) with others of the same text."""
+    if re.search(r"[\u4e00-\u9fff]", text[:200]):
+        chars = list(text)
+        idx = [i for i, c in enumerate(chars) if "\u4e00" <= c <= "\u9fff"]
+        for i in rng.sample(idx, round(len(idx) * rate)):
+            chars[i] = chars[rng.choice(idx)]
+        return "".join(chars)
+    words = text.split(" ")
+    vocab = [w for w in words if w.isalpha() and len(w) > 3] or ["device"]
+    for i in rng.sample(range(len(words)), round(len(words) * rate)):
+        words[i] = rng.choice(vocab)
+    return " ".join(words)
 
 
 def _vary(feature: str, rng: random.Random) -> str:
@@ -165,6 +208,7 @@ def generate(n: int, out: Path, seed: int = 3, progress: Any = None) -> dict[str
     rng = random.Random(seed)
     nrng = np.random.default_rng(seed)
     mat = material(seed)
+    model = train_model(mat)
     with gzip.open(SHARED / "trademarks/cn/brand-lexicon-company-shortforms/Company-Shorter-Form_28W.txt.gz") as f:
         brands = [w.strip() for w in f.read().decode("utf-8-sig").splitlines()[3:] if 2 <= len(w.strip()) <= 5]
     from integrity_eval import GIVEN, SURNAMES
@@ -237,6 +281,7 @@ def generate(n: int, out: Path, seed: int = 3, progress: Any = None) -> dict[str
             "doc_type": "invention",
             "language": lang,
             "application_date": day.isoformat(),
+            "publication_date": (day + dt.timedelta(days=540)).isoformat(),
             "claims": {lang: claims},
             "descriptions": {lang: desc},
             "parties": parties,
@@ -248,7 +293,7 @@ def generate(n: int, out: Path, seed: int = 3, progress: Any = None) -> dict[str
             rec["_events"] = events
         return rec
 
-    labels: dict[str, set[int]] = {"P1": set(), "P5": set(), "P6": set(), "P7": set()}
+    labels: dict[str, set[int]] = {k: set() for k in ("P1", "P2", "P3", "P4", "P5", "P6", "P7")}
     con = duckdb.connect()
     con.execute("CREATE TABLE rec (doc_id BIGINT, data VARCHAR)")
     buf: list[tuple[int, str]] = []
@@ -273,7 +318,8 @@ def generate(n: int, out: Path, seed: int = 3, progress: Any = None) -> dict[str
         return doc_id_next[0] - 1
 
     inject = max(1, n // 1000)  # cases of each kind per million: 1000
-    base = n - inject * (3 + 14 + 4) - inject
+    base = n - inject * (3 + 14 + 4) - inject - 3 * inject
+    sources: list[tuple[int, dict[str, Any]]] = []  # (owner index, record) of base filings P2 copies
     for i in range(base):
         app = apps[int(owner_of[i])]
         day = START + dt.timedelta(days=int(nrng.integers(0, span)))
@@ -293,6 +339,8 @@ def generate(n: int, out: Path, seed: int = 3, progress: Any = None) -> dict[str
             ]
             labels["P7"].add(doc_id_next[0] - 1)
         put(doc_id_next[0] - 1, rec)
+        if inject <= i < 2 * inject:
+            sources.append((int(owner_of[i]), rec))
         if i < inject:  # P1: a near-duplicate by the same applicant
             claims, desc = rec["claims"][app["lang"]], rec["descriptions"][app["lang"]]
             copy = record(new_id(), app, day + dt.timedelta(days=40), (claims, desc))
@@ -327,6 +375,44 @@ def generate(n: int, out: Path, seed: int = 3, progress: Any = None) -> dict[str
             put(i_, record(i_, shell, day0 + dt.timedelta(days=k * 15), text, [boss, person()], addr))
             labels["P6"].add(i_)
             labels["P1"].add(i_)  # several applications with identical content, too
+    for k, (owner, src) in enumerate(sources):  # P2: another applicant's copy of an earlier published filing
+        lang = apps[owner]["lang"]
+        other = apps[(owner + 1 + k) % len(apps)]
+        other = dict(other, lang=lang, name=f"仿制{k}科技有限公司")
+        day = dt.date.fromisoformat(src["publication_date"]) + dt.timedelta(days=rng.randint(30, 200))
+        text = ([_edit(c, 0.08, rng) for c in src["claims"][lang]], _edit(src["descriptions"][lang], 0.08, rng))
+        i_ = new_id()
+        put(i_, record(i_, other, day, text))
+        labels["P2"].add(i_)
+    from integrity_eval import TRIVIAL
+    from ipoffice.integrity import textstats
+
+    en_sents = [textstats.tokens(x) for x in mat["sent_en"][:20_000]]
+    chain = textstats.markov_chain(en_sents, 2)
+    en_apps = [a for a in apps if a["lang"] == "en"] or apps
+    for g in range(inject):  # P3: Markov-chain text (claims and description) built from the real sentences
+        app = dict(en_apps[g % len(en_apps)], lang="en", name=f"Random Text Works {g}")
+
+        def babble(k: int) -> str:
+            return ". ".join(" ".join(x) for x in textstats.markov_text(en_sents, k, rng, chain=chain)) + "."
+
+        claims = [f"{j}. {babble(40)}" for j in range(1, 6)]
+        day = START + dt.timedelta(days=rng.randint(0, span))
+        i_ = new_id()
+        put(i_, record(i_, app, day, (claims, babble(900))))
+        labels["P3"].add(i_)
+    for g in range(inject):  # P4: a real-looking filing whose claims carry 25 trivial dependent claims
+        app = en_apps[(g * 7) % len(en_apps)]
+        day = START + dt.timedelta(days=rng.randint(0, span))
+        i_ = new_id()
+        rec = record(i_, dict(app, lang="en"), day)
+        claims = list(rec["claims"]["en"])
+        for _ in range(25):
+            no = len(claims) + 1
+            claims.append(f"{no}. The apparatus of claim {no - 1}, wherein it is {rng.choice(TRIVIAL)}.")
+        rec["claims"] = {"en": claims}
+        put(i_, rec)
+        labels["P4"].add(i_)
     flush()
     total = con.execute("SELECT count(*) FROM rec").fetchone()[0]
     con.execute(
@@ -334,7 +420,13 @@ def generate(n: int, out: Path, seed: int = 3, progress: Any = None) -> dict[str
         "COMPRESSION zstd, ROW_GROUP_SIZE 20000)"
     )
     con.close()
-    return {"records": total, "applicants": len(apps), "agencies": len(agencies), "labels": labels}
+    return {
+        "records": total,
+        "applicants": len(apps),
+        "agencies": len(agencies),
+        "labels": labels,
+        "model": model,
+    }
 
 
 # ---------------------------------------------------------------- scan
@@ -369,6 +461,8 @@ def source_from(parquet: Path):
 
 
 def scan(ex: Any, engine: str) -> tuple[dict[str, Any], list[Any]]:
+    """Every patent pass of the scan over one extract: the corpus passes, P2 from the LSH join, P3/P4 as judged
+    in the extraction (no store, no search index: the prior-art engine is not asked)."""
     from sqlalchemy import create_engine
 
     from ipoffice.integrity import corpus_signals as cs
@@ -376,7 +470,10 @@ def scan(ex: Any, engine: str) -> tuple[dict[str, Any], list[Any]]:
     from ipoffice.integrity.signals import ScanContext
 
     ctx = ScanContext(
-        engine=create_engine("sqlite://"), rules=default_rules(), engine_name=engine, options={"extract": ex}
+        engine=create_engine("sqlite://"),
+        rules=default_rules(),
+        engine_name=engine,
+        options={"extract": ex, "use_priorart": False},
     )
     res = cs.corpus_results(ctx)
     kept = [f for fl in res.flags.values() for f in fl if cs._kept(ctx, f)]
@@ -417,6 +514,8 @@ def main() -> int:
     from rich.progress import Progress
 
     from ipoffice.integrity.engines.extract import extract_records
+    from ipoffice.integrity.engines.perdoc import PerDocSpec
+    from ipoffice.integrity.rules import default_rules
 
     work = args.keep or Path(tempfile.mkdtemp(prefix="ipoffice-integrity-scale-", dir=os.environ.get("TMPDIR")))
     work.mkdir(parents=True, exist_ok=True)
@@ -441,7 +540,10 @@ def main() -> int:
                 prog.update(t, completed=done[0])
 
             c0 = _cpu()
-            ex = extract_records(items(), source, folder=work / "extract", workers=args.workers, progress=tick)
+            spec = PerDocSpec(rules=default_rules(), model=gen["model"], model_where="trained by the benchmark")
+            ex = extract_records(
+                items(), source, folder=work / "extract", workers=args.workers, progress=tick, perdoc=spec
+            )
             t1 = time.perf_counter()
             stats, kept = scan(ex, "duckdb")
             t2 = time.perf_counter()
@@ -452,10 +554,13 @@ def main() -> int:
             "total_s": round(t2 - t0, 1),
             "cpu_s": round(c2 - c0, 1),
             "peak_rss_mb": round(mem.peak / 2**20),
+            "pass_seconds": stats.get("seconds"),
             "flags": dict(Counter(f.behaviour for f in kept)),
             "stats": stats,
             "injected": recall(kept, gen["labels"]),
         }
+        # the DuckDB figures first, on stderr, so a long Spark run cut short loses nothing
+        print(json.dumps({"duckdb": report["duckdb"]}, default=str), file=sys.stderr, flush=True)
         if args.spark_n:
             sn = args.n if args.spark_n < 0 else min(args.spark_n, args.n)
             if sn == args.n:
@@ -463,7 +568,7 @@ def main() -> int:
             else:
                 # the first sn documents of the same generated set, extracted again
                 items2 = (it for it in items() if it[0] <= sn)
-                sex = extract_records(items2, source, folder=work / "extract_spark", workers=args.workers)
+                sex = extract_records(items2, source, folder=work / "extract_spark", workers=args.workers, perdoc=spec)
             with PeakRSS() as mem:
                 t0 = time.perf_counter()
                 sstats, skept = scan(sex, "spark")
@@ -471,6 +576,7 @@ def main() -> int:
             report["spark"] = {
                 "n": sex.counts["docs"],
                 "passes_s": round(t1 - t0, 1),
+                "pass_seconds": sstats.get("seconds"),
                 "peak_rss_mb": round(mem.peak / 2**20),
                 "flags": dict(Counter(f.behaviour for f in skept)),
             }

@@ -35,7 +35,10 @@ def corpus(tmp_path_factory, shared_data):
     ie = _bench()
     store = open_store(tmp_path_factory.mktemp("corpus") / "home")
     labels = ie.build(store, seed=11, scale=0.5, sources=SOURCES)
-    ctx = ScanContext(engine=store.engine, rules=default_rules(), home=store.home, engine_name="duckdb")
+    # the corpus behaviours only: P3/P4 (judged while extracting) have their own tests
+    ctx = ScanContext(
+        engine=store.engine, rules=default_rules(), home=store.home, engine_name="duckdb", options={"perdoc": False}
+    )
     res = cs.corpus_results(ctx)
     yield store, labels, res, ctx
     store.engine.dispose()
@@ -146,7 +149,7 @@ def test_rules_of_the_filing_date_and_gaps_named(tmp_path, shared_data):
 
     dates = [dt.date(2023, 6, 1), dt.date(2024, 3, 1), dt.date(2019, 5, 1)]
     store, recs = _mini_store(tmp_path, shared_data, dates)
-    ctx = ScanContext(engine=store.engine, rules=default_rules(), engine_name="python")
+    ctx = ScanContext(engine=store.engine, rules=default_rules(), engine_name="python", options={"perdoc": False})
     flags = {f.number: f for f in cs.corpus_results(ctx).flags["near_duplicate"]}
     a, b, c = (recs[i]["number"] for i in (0, 2, 4))
     assert "Announcement No. 411" in flags[a].legal_basis and flags[a].legal_basis.endswith("Art. 3(1)")
@@ -157,7 +160,7 @@ def test_rules_of_the_filing_date_and_gaps_named(tmp_path, shared_data):
     assert gap.filing_date == dates[0] + dt.timedelta(days=100)
     assert any("no application date" in g for g in gap.evidence["gaps"])
     # --since: earlier filings still serve as evidence but are not flagged
-    ctx2 = ScanContext(engine=store.engine, rules=default_rules(), since=dt.date(2024, 1, 1))
+    ctx2 = ScanContext(engine=store.engine, rules=default_rules(), since=dt.date(2024, 1, 1), options={"perdoc": False})
     assert {f.number for f in cs.corpus_results(ctx2).flags["near_duplicate"]} == {b, recs[3]["number"]}
     store.engine.dispose()
 

@@ -16,8 +16,12 @@ from ipoffice.integrity.signals import ScanContext
 D22, D24 = dt.date(2022, 5, 1), dt.date(2024, 3, 1)
 
 
+_SHARED: list = []
+
+
 @pytest.fixture(scope="module")
 def recs(shared_data):
+    _SHARED[:] = [shared_data]
     return m.load_slice(shared_data)
 
 
@@ -45,6 +49,10 @@ def _run(store, fn, model=None):
     ctx = ScanContext(engine=store.engine, rules=default_rules(), home=store.home, engine_name="python")
     if model is not None:
         ctx.options["generated_model"] = model
+    elif fn is ps.prior_art_copy:
+        ctx.options["perdoc"] = False  # P2 comes from the corpus pass: no generated-text model to train
+    else:
+        ctx.options["generated_model"] = m.small_model(_SHARED[0])
     return {(f.number, f.behaviour): f for f in fn(ctx)}
 
 
@@ -170,6 +178,35 @@ def test_p3_short_or_unmodelled_text_is_not_judged(tmp_path, recs, model):
     assert {k for k, f in _run(store, ps.generated_text, model).items() if f.score >= 0.8} == set()
 
 
+def test_p3_p4_judged_in_the_extraction_pass_stream_from_records(recs, model):
+    """At scale P3/P4 are judged while the records stream through the extraction, the P3 classifier once per
+    batch on the filings that drift: the same judgement, one filing at a time or in a batch, without a store."""
+    from ipoffice.integrity.engines.perdoc import PerDocSpec, judge_p3, perdoc_batch, perdoc_rows
+
+    inv = [r for r in recs if r.doc_type == "invention"]
+    items = [
+        (i + 1, r.model_dump(mode="json"))
+        for i, r in enumerate(
+            [
+                m.generated(inv[3], inv, "CN114000031A", D22),
+                m.padded_claims(inv[4], "CN114000032A", D22),
+                *_controls(inv[:6], start=600),
+            ]
+        )
+    ]
+    spec = PerDocSpec(rules=default_rules(), model=model, model_where="test")
+    batch = perdoc_batch(spec, items)
+    assert batch == [row for i, d in items for row in perdoc_rows(spec, i, d)]
+    assert {(r[1], r[3]) for r in batch} == {("CN114000031A", "P3"), ("CN114000032A", "P4")}
+    # the drift prefilter only skips the classifier where the flag was out of reach
+    from ipoffice.integrity.engines.perdoc import filing_from_record
+
+    for i, d in items:
+        full = judge_p3(spec, filing_from_record(i, d), prefilter=False)
+        if full is not None and full[0] >= 0.8:
+            assert any(r[0] == i and r[3] == "P3" for r in batch)
+
+
 def test_p3_template_reuse(tmp_path, recs):
     boiler = next(iter(recs[5].descriptions.values()))[:20000]
     fakes = []
@@ -259,7 +296,11 @@ def test_p2_through_the_prior_art_engine(tmp_path, recs, by_number):
     copy = m.copied(by_number["08087209"], "CN114000001A", D22)
     store = _store(tmp_path, [*recs[:6], copy])
     build_index(store)
-    ctx = ScanContext(engine=store.engine, rules=default_rules(), home=store.home, options={"store": store})
+    ctx = ScanContext(
+        engine=store.engine, rules=default_rules(), home=store.home, options={"store": store, "perdoc": False}
+    )
     f = {x.number: x for x in ps.prior_art_copy(ctx)}["CN114000001A"]
     assert f.evidence["engine"].startswith("prior-art engine") and f.evidence["source"]["number"] == "08087209"
+    # the engine is asked about the LSH candidates only, and confirms the source
+    assert f.evidence["prior_art_engine"]["source_rank"] is not None
     assert f.score >= 0.6

@@ -1,16 +1,18 @@
 """Copying or simple substitution of prior art (Order 77 Art. 3(2)): a filing that is, passage by passage, an
 earlier published document of another applicant with some words swapped.
 
-Candidates come from the prior-art engine (`ipoffice.search.priorart`) where it is installed and its index
-built, else from a TF-IDF comparison (word 1-2-grams; characters for Chinese) against every document
-published before the filing's date by a different applicant and family. Each candidate is then aligned
-sentence by sentence (rapidfuzz to find the nearest sentence, difflib for the word-level diff), which gives
-the evidence an examiner needs: the source document, the similarity, the matched passages and the words
-that were substituted.
+Candidates come from the corpus pass (`corpus_signals._copies`): the MinHash/LSH band join that finds
+near-duplicates, across applicants, the source published before the filing's date (copying with word
+substitutions keeps many shingles), so a million filings stay linear. The prior-art engine
+(`ipoffice.search.priorart`), where its index is built, is asked about those candidates only and confirms them.
+Each candidate is aligned sentence by sentence (rapidfuzz to find the nearest sentence, difflib for the
+word-level diff), which gives the evidence an examiner needs: the source document, the similarity, the matched
+passages and the words that were substituted.
 """
 
 from __future__ import annotations
 
+import zlib
 from collections import Counter
 from difflib import SequenceMatcher
 from typing import Any
@@ -18,12 +20,8 @@ from typing import Any
 import numpy as np
 
 from ipoffice.integrity.documents import FilingDoc
+from ipoffice.integrity.engines.extract import _POLY, _fmix64
 from ipoffice.integrity.textstats import _SENT, tokens
-
-
-def _analyzer(text: str) -> list[str]:
-    toks = tokens(text)
-    return toks + [f"{a} {b}" for a, b in zip(toks, toks[1:], strict=False)]
 
 
 def earlier_other(doc: FilingDoc, other: FilingDoc) -> bool:
@@ -39,62 +37,6 @@ def earlier_other(doc: FilingDoc, other: FilingDoc) -> bool:
     if set(doc.inventors) & set(other.inventors):
         return False
     return not (set(doc.applicants) & set(other.applicants))
-
-
-def own_earlier(doc: FilingDoc, other: FilingDoc) -> bool:
-    """`other` is an earlier filing of the same applicant (the text may be the applicant's own, not copied)."""
-    day = other.filing_date or other.publication_date
-    return (
-        other.id != doc.id
-        and bool(set(doc.applicants) & set(other.applicants) or set(doc.inventors) & set(other.inventors))
-        and day is not None
-        and doc.filing_date is not None
-        and day < doc.filing_date
-    )
-
-
-class Similarity:
-    """TF-IDF cosine between any two filings of the scan (rows L2-normalized)."""
-
-    def __init__(self, x: Any) -> None:
-        self.x = x
-
-    def __call__(self, i: int, j: int) -> float:
-        return float(self.x[i].multiply(self.x[j]).sum())
-
-
-def tfidf_candidates(
-    docs: list[FilingDoc], targets: list[int], min_cos: float, top: int = 3, block: int = 512
-) -> tuple[dict[int, list[tuple[int, float]]], Similarity | None]:
-    """For each target index: up to `top` (index, cosine) of earlier documents of other applicants."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
-    texts = [d.text(1500) for d in docs]
-    if not any(texts):
-        return {}, None
-    vec = TfidfVectorizer(analyzer=_analyzer, min_df=1, sublinear_tf=True, dtype=np.float32)
-    x = vec.fit_transform(texts)
-    xt = x.T.tocsr()
-    out: dict[int, list[tuple[int, float]]] = {}
-    for start in range(0, len(targets), block):
-        rows = targets[start : start + block]
-        sims = (x[rows] @ xt).tocsr()
-        for r, i in enumerate(rows):
-            row = sims.getrow(r)
-            cands = [
-                (int(j), float(v))
-                for j, v in zip(row.indices, row.data, strict=True)
-                if v >= min_cos and earlier_other(docs[i], docs[j])
-            ]
-            cands.sort(key=lambda c: -c[1])
-            own = max(
-                (float(v) for j, v in zip(row.indices, row.data, strict=True) if own_earlier(docs[i], docs[j])),
-                default=0.0,
-            )
-            cands = [c for c in cands if c[1] > own + 0.02]  # closer to its own earlier text: not another's
-            if cands:
-                out[i] = cands[:top]
-    return out, Similarity(x)
 
 
 def _sentences(text: str) -> list[str]:
@@ -141,8 +83,8 @@ def align(doc_text: str, src_text: str, min_ratio: float, max_sents: int = 200) 
 
 
 def engine_candidates(store: Any, doc: FilingDoc, top: int) -> tuple[list[tuple[str, float]] | None, str]:
-    """Candidates from the prior-art engine (`ipoffice.search.priorart`), if installed and its index built;
-    (None, why) otherwise, and the caller falls back to TF-IDF. Scores are the engine's, not cosines."""
+    """The prior-art engine's hits for a filing (`ipoffice.search.priorart`), if installed and its index built;
+    (None, why) otherwise. Scores are the engine's."""
     try:
         from ipoffice.search.priorart import PriorArtQuery, prior_art  # optional: the search desk's engine
     except ImportError:
@@ -162,10 +104,31 @@ def engine_candidates(store: Any, doc: FilingDoc, top: int) -> tuple[list[tuple[
 SHINGLE_WORDS = 5  # words per shingle (characters x2 for Chinese): 8% substituted words leave ~2/3 of them intact
 
 
+DF_SAMPLE = 8  # 1 in DF_SAMPLE shingles (by hash) is counted corpus-wide for boilerplate (engines: table `dfs`)
+_MASK = (1 << 62) - 1
+
+
 def shingles(doc: FilingDoc, limit_words: int = 3000) -> set[int]:
+    """Hashes of the 5-word (10-character) shingles of a filing: deterministic (crc32 of each token, rolled
+    over the shingle and mixed with numpy, 62-bit), so the extraction workers and the scan compute the same
+    values, fast enough to run on every filing of a million."""
     toks = tokens(doc.text(limit_words))
     k = SHINGLE_WORDS * 2 if doc.language == "zh" else SHINGLE_WORDS
-    return {hash(" ".join(toks[i : i + k])) for i in range(0, max(0, len(toks) - k + 1))}
+    n = len(toks) - k + 1
+    if n <= 0:
+        return set()
+    th = np.fromiter((zlib.crc32(w.encode("utf-8")) for w in toks), dtype=np.uint64, count=len(toks))
+    with np.errstate(over="ignore"):
+        h = np.zeros(n, dtype=np.uint64)
+        for j in range(k):
+            h = h * _POLY + th[j : j + n]
+        h = _fmix64(h) & np.uint64(_MASK)
+    return set(h.tolist())
+
+
+def sampled(hashes: set[int]) -> set[int]:
+    """The shingles counted corpus-wide: those whose hash is 0 modulo DF_SAMPLE (an unbiased 1/DF_SAMPLE)."""
+    return {h for h in hashes if h % DF_SAMPLE == 0}
 
 
 def boilerplate(sets: list[set[int]], min_docs: int) -> set[int]:
@@ -178,17 +141,19 @@ def boilerplate(sets: list[set[int]], min_docs: int) -> set[int]:
 
 
 def distinctive_overlap(mine: set[int], theirs: set[int], boiler: set[int]) -> tuple[float, int]:
-    """Share of a filing's non-boilerplate shingles found in the source, and how many that is."""
-    own = mine - boiler
+    """Share of a filing's non-boilerplate shingles found in the source, and how many that is, estimated on the
+    sampled shingles (boilerplate is known for those: counted over the whole corpus, `dfs`)."""
+    own = sampled(mine) - boiler
     shared = len(own & theirs)
-    return (shared / len(own) if own else 0.0), shared
+    return (shared / len(own) if own else 0.0), shared * DF_SAMPLE
 
 
 def score(
     cosine: float, copied_share: float, distinctive: float = 1.0, shared: int = 10**6, min_shared: int = 0
 ) -> float:
     """Passage-level copying and copying of the filing's own (non-boilerplate) text must both be high: text that
-    matches only through boilerplate, or only a few passages, is not a copy of the source."""
+    matches only through boilerplate, or only a few passages, is not a copy of the source. `cosine` is the
+    pair's estimated similarity (MinHash), which alone caps the score under any flag."""
     if shared < min_shared:
         return round(min(0.5, 0.5 * min(1.0, cosine)), 4)
     return round(0.5 * min(1.0, distinctive / 0.5) + 0.5 * copied_share, 4)

@@ -12,18 +12,29 @@ Events the transfer pass reads from the store's `events` table (entity "patent")
   - `transferred`, details {"from": [names], "to": [names]}: a change of applicant (application right);
   - `inventor-changed`, details {"removed": [names], "added": [names], "kept": [names]}.
 
+The per-document signals join the same scan so that a million filings stay linear:
+  - P2 (copying of another applicant's prior art): candidates come from the same LSH band join as P1, across
+    applicants, the source published before the target's filing date (copying with word substitutions keeps
+    many shingles); each candidate is then confirmed by the prior-art engine where its index exists and aligned
+    sentence by sentence (`copying.align`) for the matched passages and substituted words, with the shingle diff;
+  - P3 (generated text) and P4 (claim structure) are judged per filing in the extraction pass
+    (`engines.perdoc`), and the engines hand back the filings that reach a flag.
+
 Options (ctx.options): `extract` an `engines.Extract` to scan instead of the store (benchmarks);
-`corpus_workers` extraction processes.
+`corpus_workers` extraction processes; `perdoc` (default True) judge P3/P4 when extracting the store;
+`use_priorart` (default True) confirm P2 candidates with the prior-art engine.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 from scipy.stats import binom, poisson
 
 from ipoffice.integrity.engines import open_passes
@@ -101,7 +112,8 @@ def corpus_results(ctx: ScanContext) -> CorpusResults:
     ex: Extract | None = ctx.options.get("extract")
     own = ex is None
     if ex is None:
-        ex = extract_store(ctx.engine, workers=int(ctx.options.get("corpus_workers", 1)))
+        spec = perdoc_spec(ctx) if ctx.options.get("perdoc", True) else None
+        ex = extract_store(ctx.engine, workers=int(ctx.options.get("corpus_workers", 1)), perdoc=spec)
     passes = open_passes(ex, ctx.engine_name)
     try:
         res = _run(ctx, ex, passes)
@@ -111,6 +123,19 @@ def corpus_results(ctx: ScanContext) -> CorpusResults:
             ex.close()
     ctx.options["_corpus_results"] = res
     return res
+
+
+def perdoc_spec(ctx: ScanContext) -> Any:
+    """What the extraction workers judge P3/P4 with: the rules and the generated-text model of this scan."""
+    from ipoffice.integrity.engines.perdoc import PerDocSpec
+    from ipoffice.integrity.patent_signals import generated_model
+
+    try:
+        model, where = generated_model(ctx)
+    except ValueError as exc:  # too little real text in the store to train: P3 is not judged, and says so
+        ctx.options["_perdoc_warning"] = f"generated-text model not trained: {exc}"
+        model, where = None, ""
+    return PerDocSpec(rules=ctx.rules, model=model, model_where=where)
 
 
 def _run(ctx: ScanContext, ex: Extract, passes: Any) -> CorpusResults:
@@ -126,19 +151,36 @@ def _run(ctx: ScanContext, ex: Extract, passes: Any) -> CorpusResults:
     def meta(ids: list[int]) -> dict[int, dict[str, Any]]:
         return docs_meta(meta_con, ids)
 
+    timings: dict[str, float] = {}
+    res.stats["seconds"] = timings
+
+    def timed(name: str, fn: Any, *args: Any) -> Any:
+        t0 = time.perf_counter()
+        try:
+            return fn(*args)
+        finally:
+            timings[name] = round(time.perf_counter() - t0, 2)
+
     try:
-        dup_flags, graph_flags = _near_duplicates(ctx, ex, passes, meta, res.stats)
+        dup_flags, graph_flags = timed(
+            "near_duplicates_party_graph", _near_duplicates, ctx, ex, passes, meta, res.stats
+        )
+        copies = timed("prior_art_copy", _copies, ctx, ex, passes, meta, res.stats)
+        perdoc = timed("perdoc", _perdoc, ctx, ex, passes, res.stats)
         found = {
             "near_duplicate": dup_flags,
             "party_graph": graph_flags,
-            "recombination": _recombination(ctx, ex, passes, meta, res.stats),
-            "filing_burst": _bursts(ctx, passes, meta, res.stats),
-            "transfer_chain": _transfers(ctx, passes, meta, res.stats),
+            "recombination": timed("recombination", _recombination, ctx, ex, passes, meta, res.stats),
+            "filing_burst": timed("filing_burst", _bursts, ctx, passes, meta, res.stats),
+            "transfer_chain": timed("transfer_chain", _transfers, ctx, passes, meta, res.stats),
         }
         for name, pairs in found.items():
             res.flags[name] = [f for _, f in pairs]
             res.flagged_docs.update(doc for doc, f in pairs if _kept(ctx, f))
-        res.flags["agency_rate"] = _agencies(ctx, passes, meta, meta_con, res, res.stats)
+        # Art. 4 counts the corpus behaviours (as before); P2-P4 are kept beside them
+        res.flags["prior_art_copy"] = [f for _, f in copies]
+        res.flags.update(perdoc)
+        res.flags["agency_rate"] = timed("agency_rate", _agencies, ctx, passes, meta, meta_con, res, res.stats)
     finally:
         meta_con.close()
     return res
@@ -156,7 +198,10 @@ def _near_duplicates(ctx, ex, passes, meta, stats) -> tuple[list[tuple[int, Flag
     jac = _loose(ctx, "P1", "jaccard", 0.8)
     rel = _loose(ctx, "P6", "related_jaccard", 0.6)
     floor = max(0.0, min(jac, rel) - ESTIMATE_SLACK)
-    pairs = passes.candidate_pairs(math.ceil(floor * NUM_PERM), int(_loose(ctx, "P1", "max_bucket", 200, False)))
+    max_bucket = int(_loose(ctx, "P1", "max_bucket", 200, False))
+    # one band join for P1/P6 and P2 (copying): scored at the lower of their floors
+    passes.prepare_pairs(min(math.ceil(floor * NUM_PERM), _copy_floor(ctx)), max_bucket)
+    pairs = passes.candidate_pairs(math.ceil(floor * NUM_PERM), max_bucket)
     max_hub = int(_loose(ctx, "P6", "max_hub", 25, False))
     comps = passes.components(max_hub)
     stats["candidate_pairs"] = len(pairs)
@@ -310,6 +355,142 @@ def _near_duplicates(ctx, ex, passes, meta, stats) -> tuple[list[tuple[int, Flag
             if f:
                 graph_flags.append((d, f))
     return dup_flags, graph_flags
+
+
+def _copy_floor(ctx: ScanContext) -> int:
+    """Matching MinHash positions a P2 candidate needs: the loosest `candidate_jaccard` of any P2 version."""
+    return math.ceil(_loose(ctx, "P2", "candidate_jaccard", 0.3) * NUM_PERM)
+
+
+def _copies(ctx, ex, passes, meta, stats) -> list[tuple[int, Flag]]:
+    """Order 77 Art. 3(2): copying or simple substitution of another applicant's earlier published document.
+
+    Candidates: the LSH band join (pairs of other owners and inventors, the source published before the
+    target's filing date). Each is then judged as `copying` always did: sentence alignment (matched passages,
+    substituted words) and the share of the filing's distinctive 5-word shingles found in the source; shingles
+    carried by `boilerplate_docs` or more filings of the corpus are boilerplate (forms, standard phrases), counted
+    on a 1-in-8 hash sample of every filing's shingles (the extract's `dfs` table) so memory stays bounded.
+    The prior-art engine, where its index exists, is asked about the candidates only, and its answer (rank of
+    the source) is evidence; without it the shingle diff of the pair stands as the evidence of what was taken."""
+    from ipoffice.integrity import copying
+    from ipoffice.integrity.documents import doc_ref
+    from ipoffice.integrity.engines.perdoc import filing_from_record
+
+    max_bucket = int(_loose(ctx, "P1", "max_bucket", 200, False))
+    cands = passes.copy_candidates(_copy_floor(ctx), max_bucket)
+    stats["copy_candidates"] = len(cands)
+    if not cands:
+        return []
+    by_target: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for t, src, matches in cands:
+        by_target[t].append((src, matches))
+    ids = sorted({i for t, src, _ in cands for i in (t, src)})
+    recs = ex.source(ids)
+    docs = {i: filing_from_record(i, recs[i]) for i in ids if i in recs}
+    sh = {i: copying.shingles(d) for i, d in docs.items()}
+    common = int(_loose(ctx, "P2", "boilerplate_docs", 5))
+    # boilerplate: sampled shingles of these filings carried by `boilerplate_docs` or more filings of the corpus
+    boiler = set(passes.boilerplate(ids, common))
+    stats["copy_boilerplate_shingles"] = len(boiler)
+    store = ctx.options.get("store") if ctx.options.get("use_priorart", True) else None
+    engine_note = "no store for the prior-art engine" if store is None else ""
+    out: list[tuple[int, Flag]] = []
+    for t in sorted(by_target):
+        doc = docs.get(t)
+        if doc is None or ctx.rules.in_force("P2", doc.filing_date) is None:
+            continue
+        if ctx.since is not None and doc.filing_date is not None and doc.filing_date < ctx.since:
+            continue
+        day = doc.filing_date
+        need = math.ceil(_th(ctx, "P2", day, "candidate_jaccard", 0.3) * NUM_PERM)
+        ratio = _th(ctx, "P2", day, "passage_ratio", 0.7)
+        min_shared = int(_th(ctx, "P2", day, "min_shared_shingles", 40))
+        srcs = [
+            (j, mm)
+            for j, mm in sorted(by_target[t], key=lambda c: (-c[1], c[0]))
+            if mm >= need and j in docs and copying.earlier_other(doc, docs[j])
+        ][:3]
+        if not srcs:
+            continue
+        hits, why = (None, engine_note) if store is None else copying.engine_candidates(store, doc, 10)
+        best: tuple[float, int, dict[str, Any]] | None = None
+        for j, mm in srcs:
+            src = docs[j]
+            al = copying.align(doc.text(3000), src.text(6000), ratio)
+            dist, shared = copying.distinctive_overlap(sh[t], sh[j], boiler)
+            sc = copying.score(mm / NUM_PERM, al["copied_share"], dist, shared, min_shared)
+            if best is None or sc > best[0]:
+                best = (
+                    sc,
+                    j,
+                    {
+                        "source": doc_ref(src, "copied-from"),
+                        "minhash_estimate": round(mm / NUM_PERM, 4),
+                        "copied_share": round(al["copied_share"], 4),
+                        "distinctive_share": round(dist, 4),
+                        "distinctive_shingles": shared,
+                        "passages": al["passages"],
+                        "substituted_words": al["substitutions"],
+                    },
+                )
+        assert best is not None
+        sc, j, found = best
+        if hits is not None:
+            rank = next((r for r, (n, _) in enumerate(hits, 1) if n == docs[j].number), None)
+            engine = (
+                f"{why}: confirms the source at rank {rank} of {len(hits)}"
+                if rank
+                else f"{why}: the source is not in its top {len(hits)} (candidate from the LSH band join)"
+            )
+            found["prior_art_engine"] = {"source_rank": rank, "hits": [n for n, _ in hits[:10]]}
+        else:
+            engine = f"LSH band join over earlier documents of other applicants (prior-art engine: {why})"
+        ta, tb = shingle_set(recs[t]), shingle_set(recs[j])
+        sa, sb = set(ta), set(tb)
+        ev = {
+            "documents": [doc_ref(doc, "filing"), found["source"]],
+            "figures": {
+                "minhash_estimate": found["minhash_estimate"],
+                "jaccard": round(len(sa & sb) / len(sa | sb), 4) if sa and sb else 0.0,
+                "copied_share": found["copied_share"],
+                "distinctive_share": found["distinctive_share"],
+                "distinctive_shingles": found["distinctive_shingles"],
+                "boilerplate_docs": common,
+            },
+            "engine": engine,
+            **found,
+            "diff": {
+                "compared_with": docs[j].number,
+                "only_in_this": _phrases(sa - sb, ta),
+                "only_in_source": _phrases(sb - sa, tb),
+                "count_only_in_this": len(sa - sb),
+                "count_only_in_source": len(sb - sa),
+            },
+            **({"gaps": doc.gaps} if doc.gaps else {}),
+        }
+        f = ctx.flag("P2", doc.number, day, sc, ev, "prior_art_copy")
+        if f:
+            out.append((t, f))
+    return out
+
+
+def _perdoc(ctx, ex, passes, stats) -> dict[str, list[Flag]]:
+    """P3 and P4 flags judged in the extraction pass (engines.perdoc); none at all (no key) when the extract
+    was built without them (the signals then say so rather than report nothing)."""
+    from ipoffice.integrity.engines.perdoc import PERDOC_SIGNALS
+
+    if not ex.counts.get("perdoc_judged"):
+        return {}
+    out: dict[str, list[Flag]] = {s: [] for s in PERDOC_SIGNALS}
+    rows = passes.perdoc_flags()
+    stats["perdoc_rows"] = len(rows)
+    for _doc, number, day, code, sig_name, score, ev in rows:
+        if ctx.since is not None and day is not None and day < ctx.since:
+            continue
+        f = ctx.flag(code, number, day, score, orjson.loads(ev), sig_name)
+        if f:
+            out.setdefault(sig_name, []).append(f)
+    return out
 
 
 def _recombination(ctx, ex, passes, meta, stats) -> list[tuple[int, Flag]]:

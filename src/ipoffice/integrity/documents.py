@@ -69,8 +69,34 @@ def _norm(name: str) -> str:
 
 
 def to_filing(row: t.PatentDocument) -> FilingDoc:
-    data = row.data or {}
-    lang = row.language
+    return build_filing(
+        row.data or {},
+        id=row.id,
+        number=row.number,
+        country=row.country,
+        language=row.language,
+        application_date=row.application_date,
+        publication_date=row.publication_date,
+        family_id=row.family_id,
+        title=row.title or "",
+    )
+
+
+def build_filing(
+    data: dict[str, Any],
+    *,
+    id: int,  # noqa: A002 - the FilingDoc field
+    number: str,
+    country: str,
+    language: str | None,
+    application_date: dt.date | None,
+    publication_date: dt.date | None,
+    family_id: Any,
+    title: str,
+) -> FilingDoc:
+    """A FilingDoc from a record's texts and parties plus its columns; what is missing is named in ``gaps``
+    (a filing is scanned on what it has). One builder for the store path and the engines' extract."""
+    lang = language
     clang, claims = _pick(data.get("claims") or {}, lang)
     alang, abstract = _pick(data.get("abstracts") or {}, lang or clang)
     dlang, desc = _pick(data.get("descriptions") or {}, lang or clang)
@@ -79,9 +105,9 @@ def to_filing(row: t.PatentDocument) -> FilingDoc:
     applicants = [p["name"] for p in parties if p.get("role") in APPLICANT_ROLES and p.get("name")]
     inventors = sorted({_norm(p["name"]) for p in parties if p.get("role") == "inventor" and p.get("name")})
     gaps = []
-    filing = row.application_date
+    filing = application_date
     if filing is None:
-        filing = row.publication_date
+        filing = publication_date
         gaps.append("no application date: judged by the publication date" if filing else "no filing date")
     if not applicants:
         gaps.append("no applicant named")
@@ -92,13 +118,13 @@ def to_filing(row: t.PatentDocument) -> FilingDoc:
     if not abstract:
         gaps.append("no abstract")
     return FilingDoc(
-        id=row.id,
-        number=row.number,
-        country=row.country,
+        id=id,
+        number=number,
+        country=country,
         filing_date=filing,
-        publication_date=row.publication_date,
-        family_id=row.family_id,
-        title=row.title or "",
+        publication_date=publication_date,
+        family_id=family_id,
+        title=title,
         applicants=sorted({_norm(a) for a in applicants}),
         applicant_names=applicants,
         language="zh" if language.startswith("zh") else language,
@@ -108,6 +134,18 @@ def to_filing(row: t.PatentDocument) -> FilingDoc:
         gaps=gaps,
         inventors=inventors,
     )
+
+
+def parse_date(v: Any) -> dt.date | None:
+    """A date from a record field (date, ISO text, datetime text); None when absent or unreadable."""
+    if v is None or v == "":
+        return None
+    if isinstance(v, dt.date):
+        return v
+    try:
+        return dt.date.fromisoformat(str(v)[:10])
+    except ValueError:
+        return None
 
 
 def filings(ctx: ScanContext) -> list[FilingDoc]:

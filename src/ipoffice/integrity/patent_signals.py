@@ -17,8 +17,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from ipoffice.integrity import claims as claim_mod
-from ipoffice.integrity import copying, textstats
+from ipoffice.integrity import textstats
 from ipoffice.integrity.documents import FilingDoc, doc_ref, filings, in_scope
 from ipoffice.integrity.flags import Flag
 from ipoffice.integrity.signals import ScanContext, signal
@@ -39,76 +38,25 @@ def _gaps(doc: FilingDoc) -> dict[str, Any]:
 # ---------------------------------------------------------------- P2 copying of prior art
 
 
+def _corpus(ctx: ScanContext, name: str) -> list[Flag]:
+    from ipoffice.integrity.corpus_signals import corpus_results
+
+    flags = corpus_results(ctx).flags.get(name)
+    if flags is None:
+        raise RuntimeError(
+            f"{name}: the scan's extract was built without per-document judgements (extract_records(perdoc=...))"
+        )
+    return flags
+
+
 @signal("prior_art_copy", kind="patent")
 def prior_art_copy(ctx: ScanContext) -> Iterator[Flag]:
-    """P2: high similarity, passage by passage, to an earlier published document of another applicant."""
-    docs = filings(ctx)
-    targets = [i for i, d in enumerate(docs) if _judged(ctx, "P2", d)]
-    if not targets:
-        return
-    by_number = {d.number: i for i, d in enumerate(docs)}
-    day = docs[targets[0]].filing_date
-    min_cos = ctx.rules.threshold("P2", day, "candidate_cosine", 0.3)
-    ratio = ctx.rules.threshold("P2", day, "passage_ratio", 0.7)
-    min_shared = int(ctx.rules.threshold("P2", day, "min_shared_shingles", 40))
-    common = int(ctx.rules.threshold("P2", day, "boilerplate_docs", 5))
-    tfidf, cosine = copying.tfidf_candidates(docs, targets, min_cos)
-    sh = [copying.shingles(d) for d in docs]
-    boiler = copying.boilerplate(sh, common)
-    for i in targets:
-        doc = docs[i]
-        cands, engine = None, "tf-idf over earlier documents of other applicants"
-        if ctx.options.get("use_priorart", True) and cosine is not None:
-            hits, why = copying.engine_candidates(ctx.options.get("store"), doc, 5)
-            if hits is not None:
-                # the engine's hits join the exhaustive TF-IDF candidates; the score rests on the same cosine
-                found = {by_number[n] for n, _ in hits if n in by_number} - {j for j, _ in tfidf.get(i, [])}
-                cands = sorted(
-                    tfidf.get(i, []) + [(j, cosine(i, j)) for j in found if copying.earlier_other(doc, docs[j])],
-                    key=lambda c: -c[1],
-                )
-                engine = f"{why} and tf-idf"
-            else:
-                engine = f"{engine} ({why})"
-        if cands is None:
-            cands = tfidf.get(i, [])
-        best: tuple[float, dict[str, Any]] | None = None
-        for j, cos in cands[:3]:
-            src = docs[j]
-            al = copying.align(doc.text(3000), src.text(6000), ratio)
-            dist, shared = copying.distinctive_overlap(sh[i], sh[j], boiler)
-            sc = copying.score(cos, al["copied_share"], dist, shared, min_shared)
-            if best is None or sc > best[0]:
-                best = (
-                    sc,
-                    {
-                        "source": doc_ref(src, "copied-from"),
-                        "cosine": round(cos, 4),
-                        "copied_share": round(al["copied_share"], 4),
-                        "distinctive_share": round(dist, 4),
-                        "distinctive_shingles": shared,
-                        "passages": al["passages"],
-                        "substituted_words": al["substitutions"],
-                    },
-                )
-        if best is None:
-            continue
-        ev = {
-            "documents": [doc_ref(doc, "filing"), best[1]["source"]],
-            "figures": {
-                "similarity": best[1]["cosine"],
-                "copied_share": best[1]["copied_share"],
-                "distinctive_share": best[1]["distinctive_share"],
-                "distinctive_shingles": best[1]["distinctive_shingles"],
-                "boilerplate_docs": common,
-            },
-            "engine": engine,
-            **best[1],
-            **_gaps(doc),
-        }
-        flag = ctx.flag("P2", doc.number, doc.filing_date, best[0], ev, "prior_art_copy")
-        if flag:
-            yield flag
+    """P2: high similarity, passage by passage, to an earlier published document of another applicant.
+
+    Candidates from the corpus pass (the LSH band join of P1, across applicants, source published before the
+    filing date), confirmed by the prior-art engine where its index exists, aligned for the matched passages
+    (corpus_signals._copies): linear in the corpus, where asking the engine about every filing was not."""
+    yield from _corpus(ctx, "prior_art_copy")
 
 
 # ---------------------------------------------------------------- P3 generated text
@@ -179,50 +127,12 @@ def generated_model(ctx: ScanContext) -> tuple[textstats.GeneratedTextModel, str
     return m, f"trained now, stored at {path}"
 
 
-def _drift(stats: dict[str, dict[str, float]]) -> float:
-    """How far (in standard deviations of real windows) the text drifts: the least abnormal of content-word
-    repetition (low), hapax share (high) and type/token ratio (high), so all three must point the same way."""
-    return min(-stats["content_repeat"]["z"], stats["hapax_ratio"]["z"], stats["ttr"]["z"])
-
-
 @signal("generated_text", kind="patent")
 def generated_text(ctx: ScanContext) -> Iterator[Flag]:
-    """P3: text statistics far from real patent language (classifier trained on real vs generated text)."""
-    docs = [d for d in filings(ctx) if _judged(ctx, "P3", d)]
-    if not docs:
-        return
-    model, where = generated_model(ctx)
-    for doc in docs:
-        if doc.language not in model.lms:
-            continue  # text statistics are per language: no model of this language's real patents, no judgement
-        res = model.score(doc.text(4000))
-        min_windows = int(ctx.rules.threshold("P3", doc.filing_date, "min_windows", 2))
-        if res is None or res["windows"] < min_windows:
-            continue  # too little text to judge: type/token figures of a short abstract sit far from any page's
-        clf = res["probability"]
-        drift = _drift(res["statistics"])
-        min_p = ctx.rules.threshold("P3", doc.filing_date, "generated_min_probability", 0.5)
-        min_z = ctx.rules.threshold("P3", doc.filing_date, "drift_min_z", 2.5)
-        # both must agree: the classifier, and the topic drift an examiner can read off the statistics (few
-        # content words recur, most words occur once): a flag at 0.8 means each reached its threshold
-        res["classifier_probability"] = round(clf, 4)
-        res["topic_drift_z"] = round(drift, 2)
-        res["probability"] = round(min(1.0, 0.8 * min(clf / min_p, max(0.0, drift) / min_z)), 4)
-        ev = {
-            "documents": [doc_ref(doc, "filing")],
-            "figures": {
-                "probability_generated": round(res["probability"], 4),
-                "classifier_probability": res["classifier_probability"],
-                "topic_drift_z": res["topic_drift_z"],
-                "windows": res["windows"],
-            },
-            "model": {"where": where, "trained_on": model.trained_on},
-            **res,
-            **_gaps(doc),
-        }
-        flag = ctx.flag("P3", doc.number, doc.filing_date, res["probability"], ev, "generated_text")
-        if flag:
-            yield flag
+    """P3: text statistics far from real patent language (classifier trained on real vs generated text, and the
+    topic drift an examiner can read off the statistics: both must agree). Judged per filing in the extraction
+    pass (engines.perdoc.judge_p3), streaming, so a million filings need no corpus in memory."""
+    yield from _corpus(ctx, "generated_text")
 
 
 SHINGLE = 10  # words (characters x2 for Chinese) per boilerplate shingle
@@ -292,20 +202,6 @@ def template_reuse(ctx: ScanContext) -> Iterator[Flag]:
 
 @signal("claim_structure", kind="patent")
 def claim_structure(ctx: ScanContext) -> Iterator[Flag]:
-    """P4: dependent claims adding only trivial limits, stacked alternatives, repeated or degraded claims."""
-    for doc in filings(ctx):
-        if not _judged(ctx, "P4", doc) or not doc.claims:
-            continue
-        b = ctx.rules.in_force("P4", doc.filing_date)
-        f = claim_mod.analyse(doc.claims, dict(b.thresholds) if b else {})
-        if not f.components:
-            continue
-        ev = {
-            "documents": [doc_ref(doc, "filing")],
-            "figures": f.counts,
-            **claim_mod.as_evidence(f),
-            **_gaps(doc),
-        }
-        flag = ctx.flag("P4", doc.number, doc.filing_date, f.score, ev, "claim_structure")
-        if flag:
-            yield flag
+    """P4: dependent claims adding only trivial limits, stacked alternatives, repeated or degraded claims.
+    Judged per filing in the extraction pass (engines.perdoc.judge_p4)."""
+    yield from _corpus(ctx, "claim_structure")

@@ -298,29 +298,64 @@ class GeneratedTextModel:
     def _lang(self, text: str) -> str:
         return "zh" if is_cjk(text) and "zh" in self.lms else "en"
 
-    def score(self, text: str) -> dict[str, Any] | None:
-        """Probability the text is generated (median over its windows), with the figures behind it."""
+    def score(self, text: str, min_drift: float | None = None) -> dict[str, Any] | None:
+        """Probability the text is generated (median over its windows), with the figures behind it.
+
+        With `min_drift`, a text whose topic drift (`drift_z`) stays under it is not classified and its
+        probability is None: the statistics are cheap, the forest is not, and at a million filings it need only
+        see the texts that drift."""
+        out, x = self.prepare(text, min_drift)
+        if out is not None and x is not None:
+            out["probability"] = self.classify_many([x])[0]
+        return out
+
+    def prepare(
+        self, text: str, min_drift: float | None = None, min_windows: int = 1
+    ) -> tuple[dict[str, Any] | None, Any]:
+        """The statistics of a text, and the classifier's input for it (None when `min_drift` rules it out):
+        `classify_many` then classifies many texts in one call of the forest (its per-call cost dominates).
+        A text of fewer than `min_windows` windows is not judged (None, None), and costs no statistics."""
         lang = self._lang(text)
         ws = windows(sentences(text))[:20]
-        if not ws:
-            return None
+        if not ws or len(ws) < min_windows:
+            return None, None
         feats = np.array([window_features(w, self.lms[lang]) for w in ws])
-        chunks = np.array([feats[i : i + CHUNK].mean(axis=0) for i in range(0, len(feats), CHUNK)])
-        probs = self.clf.predict_proba(np.column_stack([chunks, np.full(len(chunks), lang == "zh")]))[:, 1]
         mean = feats.mean(axis=0)
         mu, sd = np.array(self.real_mean[lang]), np.array(self.real_std[lang])
         z = (mean - mu) / np.where(sd > 0, sd, 1)
-        return {
-            "probability": float(np.median(probs)),
+        stats = {
+            name: {"value": round(float(v), 4), "real_mean": round(float(m), 4), "z": round(float(zz), 2)}
+            for name, v, m, zz in zip(FEATURES, mean, mu, z, strict=True)
+        }
+        out = {
+            "probability": None,
             "windows": len(ws),
             "window_tokens": WINDOW,
             "language": lang,
-            "statistics": {
-                name: {"value": round(float(v), 4), "real_mean": round(float(m), 4), "z": round(float(zz), 2)}
-                for name, v, m, zz in zip(FEATURES, mean, mu, z, strict=True)
-            },
+            "statistics": stats,
             "furthest_from_real": [FEATURES[i] for i in np.argsort(-np.abs(z))[:3]],
         }
+        if min_drift is not None and drift_z(stats) < min_drift:
+            return out, None
+        chunks = np.array([feats[i : i + CHUNK].mean(axis=0) for i in range(0, len(feats), CHUNK)])
+        return out, np.column_stack([chunks, np.full(len(chunks), lang == "zh")])
+
+    def classify_many(self, xs: list[Any]) -> list[float]:
+        """Median probability of each text's chunks (`prepare`), the forest called once for all of them."""
+        if not xs:
+            return []
+        probs = self.clf.predict_proba(np.vstack(xs))[:, 1]
+        out, i = [], 0
+        for x in xs:
+            out.append(float(np.median(probs[i : i + len(x)])))
+            i += len(x)
+        return out
+
+
+def drift_z(stats: dict[str, dict[str, float]]) -> float:
+    """How far (in standard deviations of real windows) a text drifts: the least abnormal of content-word
+    repetition (low), hapax share (high) and type/token ratio (high), so all three must point the same way."""
+    return min(-stats["content_repeat"]["z"], stats["hapax_ratio"]["z"], stats["ttr"]["z"])
 
 
 def train(real_texts: Iterable[str], seed: int = 7, max_windows: int = 1500) -> GeneratedTextModel:

@@ -18,6 +18,29 @@ from ipoffice.integrity.engines.extract import NUM_PERM, TABLES, Extract
 MAX_ITER = 64
 
 
+def copy_pairs_sql(min_matches: int) -> str:
+    """The directed copying candidates both engines select from (SQL both DuckDB and Spark read): scored pairs
+    turned source -> target where the source was published before the target's filing, with the pairs sharing
+    an owner (``same_owner``) or an inventor (``same_inventor``) ready to be anti-joined away."""
+    return f"""
+            WITH p AS (SELECT a, b, m FROM scored_pairs WHERE m >= {int(min_matches)}),
+            dir AS (
+                SELECT p.b AS target, p.a AS source, p.m FROM p
+                JOIN docs t ON t.doc_id = p.b JOIN docs s ON s.doc_id = p.a WHERE s.pub_date < t.filing_date
+                UNION ALL
+                SELECT p.a AS target, p.b AS source, p.m FROM p
+                JOIN docs t ON t.doc_id = p.a JOIN docs s ON s.doc_id = p.b WHERE s.pub_date < t.filing_date
+            ), same_owner AS (
+                SELECT DISTINCT d.target, d.source FROM dir d
+                JOIN owners x ON x.doc_id = d.target JOIN owners y ON y.doc_id = d.source AND y.owner = x.owner
+            ), same_inventor AS (
+                SELECT DISTINCT d.target, d.source FROM dir d
+                JOIN links x ON x.doc_id = d.target AND x.attr LIKE 'inv:%'
+                JOIN links y ON y.doc_id = d.source AND y.attr = x.attr
+            )
+    """
+
+
 class DuckDBPasses:
     name = "duckdb"
 
@@ -38,12 +61,19 @@ class DuckDBPasses:
     def _rows(self, sql: str, params: list[Any] | None = None) -> list[tuple]:
         return self.con.execute(sql, params or []).fetchall()
 
-    # ------------------------------------------------------------ P1 near-duplicates
-    def candidate_pairs(self, min_matches: int, max_bucket: int) -> list[tuple[int, int, int]]:
+    # ------------------------------------------------------------ P1 near-duplicates, P2 copying candidates
+    _pairs_at: tuple[int, int] | None = None  # (min_matches, max_bucket) of the scored_pairs table
+
+    def prepare_pairs(self, min_matches: int, max_bucket: int) -> None:
         """LSH: pairs sharing a band bucket (buckets over `max_bucket` documents are boilerplate and skipped),
-        not of one family, whose signatures agree in >= `min_matches` of NUM_PERM positions."""
-        return self._rows(
+        not of one family, whose signatures agree in >= `min_matches` of NUM_PERM positions, into the temp table
+        `scored_pairs` (a < b). One band join serves the near-duplicate (P1, P6) and the copying (P2) passes:
+        pass the lowest floor of the two."""
+        if self._pairs_at is not None and self._pairs_at[0] <= min_matches and self._pairs_at[1] == max_bucket:
+            return
+        self.con.execute(
             f"""
+            CREATE OR REPLACE TEMP TABLE scored_pairs AS
             WITH buckets AS (
                 SELECT band, h FROM bands GROUP BY band, h HAVING count(*) BETWEEN 2 AND {int(max_bucket)}
             ), members AS (
@@ -60,8 +90,52 @@ class DuckDBPasses:
                 FROM (SELECT * FROM cand ANTI JOIN fam USING (a, b)) c
                 JOIN sigs sa ON sa.doc_id = c.a JOIN sigs sb ON sb.doc_id = c.b
             )
-            SELECT a, b, m::INTEGER FROM scored WHERE m >= {int(min_matches)} ORDER BY a, b
+            SELECT a, b, m::INTEGER AS m FROM scored WHERE m >= {int(min_matches)}
             """
+        )
+        self._pairs_at = (int(min_matches), int(max_bucket))
+
+    def candidate_pairs(self, min_matches: int, max_bucket: int) -> list[tuple[int, int, int]]:
+        """Near-duplicate candidates (a < b, matching signature positions) with >= `min_matches` positions."""
+        self.prepare_pairs(min_matches, max_bucket)
+        return self._rows(f"SELECT a, b, m FROM scored_pairs WHERE m >= {int(min_matches)} ORDER BY a, b")
+
+    def copy_candidates(self, min_matches: int, max_bucket: int) -> list[tuple[int, int, int]]:
+        """Copying candidates (P2): (target, source, matching positions) of pairs whose source was published
+        before the target's filing date, with no owner and no inventor in common (another applicant's prior
+        art; families are already out)."""
+        self.prepare_pairs(min_matches, max_bucket)
+        return self._rows(
+            copy_pairs_sql(min_matches)
+            + """
+            SELECT target, source, m FROM dir
+            ANTI JOIN same_owner USING (target, source) ANTI JOIN same_inventor USING (target, source)
+            ORDER BY target, source
+            """
+        )
+
+    def boilerplate(self, ids: list[int], min_docs: int) -> list[int]:
+        """Sampled shingles of the given documents carried by >= `min_docs` documents of the whole corpus."""
+        if not ids:
+            return []
+        return [
+            r[0]
+            for r in self._rows(
+                f"""
+                WITH want AS (SELECT DISTINCT unnest(?::BIGINT[]) AS doc_id),
+                hs AS (SELECT DISTINCT h FROM dfs SEMI JOIN want USING (doc_id))
+                SELECT h FROM dfs SEMI JOIN hs USING (h) GROUP BY h
+                HAVING count(DISTINCT doc_id) >= {int(min_docs)} ORDER BY 1
+                """,
+                [list(ids)],
+            )
+        ]
+
+    # ------------------------------------------------------------ P3, P4 per-document judgements
+    def perdoc_flags(self) -> list[tuple]:
+        """(doc_id, number, filing_date, code, signal, score, evidence JSON) judged in the extraction pass."""
+        return self._rows(
+            "SELECT doc_id, number, filing_date, code, signal, score, evidence FROM perdoc ORDER BY doc_id, code"
         )
 
     # ------------------------------------------------------------ P1 recombination
@@ -239,7 +313,7 @@ def docs_meta(con: duckdb.DuckDBPyConnection, ids: list[int]) -> dict[int, dict[
     rows = con.execute(
         """
         WITH want AS (SELECT DISTINCT unnest(?::BIGINT[]) AS doc_id)
-        SELECT d.doc_id, d.number, d.filing_date, d.owner, d.gaps,
+        SELECT d.doc_id, d.number, d.filing_date, d.owner, d.gaps, d.pub_date,
                (SELECT list(o.owner ORDER BY o.owner) FROM owners o WHERE o.doc_id = d.doc_id),
                (SELECT first(a.agency) FROM agencies a WHERE a.doc_id = d.doc_id)
         FROM docs d SEMI JOIN want USING (doc_id)
@@ -252,8 +326,9 @@ def docs_meta(con: duckdb.DuckDBPyConnection, ids: list[int]) -> dict[int, dict[
             "filing_date": r[2],
             "owner": r[3],
             "gaps": orjson.loads(r[4] or "[]"),
-            "owners": r[5] or [],
-            "agency": r[6],
+            "publication_date": r[5],
+            "owners": r[6] or [],
+            "agency": r[7],
         }
         for r in rows
     }

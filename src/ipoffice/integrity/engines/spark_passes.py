@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from ipoffice.integrity.engines.duckdb_passes import MAX_ITER
+from ipoffice.integrity.engines.duckdb_passes import MAX_ITER, copy_pairs_sql
 from ipoffice.integrity.engines.extract import TABLES, Extract
 
 _SESSION = None
@@ -66,9 +66,15 @@ class SparkPasses:
             df = df.localCheckpoint()
         df.createOrReplaceTempView(name)
 
-    # ------------------------------------------------------------ P1 near-duplicates
-    def candidate_pairs(self, min_matches: int, max_bucket: int) -> list[tuple[int, int, int]]:
-        rows = self._rows(
+    # ------------------------------------------------------------ P1 near-duplicates, P2 copying candidates
+    _pairs_at: tuple[int, int] | None = None
+
+    def prepare_pairs(self, min_matches: int, max_bucket: int) -> None:
+        """The scored LSH pairs at the lowest floor, checkpointed once for the P1 and P2 passes."""
+        if self._pairs_at is not None and self._pairs_at[0] <= min_matches and self._pairs_at[1] == max_bucket:
+            return
+        self._view(
+            "scored_pairs",
             f"""
             WITH buckets AS (
                 SELECT band, h FROM bands GROUP BY band, h HAVING count(*) BETWEEN 2 AND {int(max_bucket)}
@@ -87,10 +93,49 @@ class SparkPasses:
                        aggregate(zip_with(sa.sig, sb.sig, (x, y) -> IF(x = y, 1, 0)), 0, (acc, v) -> acc + v) AS m
                 FROM keep c JOIN sigs sa ON sa.doc_id = c.a JOIN sigs sb ON sb.doc_id = c.b
             )
-            SELECT a, b, CAST(m AS INT) FROM scored WHERE m >= {int(min_matches)} ORDER BY a, b
+            SELECT a, b, CAST(m AS INT) AS m FROM scored WHERE m >= {int(min_matches)}
+            """,
+            checkpoint=True,
+        )
+        self._pairs_at = (int(min_matches), int(max_bucket))
+
+    def candidate_pairs(self, min_matches: int, max_bucket: int) -> list[tuple[int, int, int]]:
+        self.prepare_pairs(min_matches, max_bucket)
+        rows = self._rows(f"SELECT a, b, m FROM scored_pairs WHERE m >= {int(min_matches)} ORDER BY a, b")
+        return [(int(a), int(b), int(m)) for a, b, m in rows]
+
+    def copy_candidates(self, min_matches: int, max_bucket: int) -> list[tuple[int, int, int]]:
+        self.prepare_pairs(min_matches, max_bucket)
+        rows = self._rows(
+            copy_pairs_sql(min_matches)
+            + """
+            SELECT d.target, d.source, d.m FROM dir d
+            LEFT ANTI JOIN same_owner o ON o.target = d.target AND o.source = d.source
+            LEFT ANTI JOIN same_inventor i ON i.target = d.target AND i.source = d.source
+            ORDER BY d.target, d.source
             """
         )
-        return [(int(a), int(b), int(m)) for a, b, m in rows]
+        return [(int(t), int(s), int(m)) for t, s, m in rows]
+
+    def boilerplate(self, ids: list[int], min_docs: int) -> list[int]:
+        if not ids:
+            return []
+        self.spark.createDataFrame([(int(i),) for i in ids], "doc_id bigint").createOrReplaceTempView("want_docs")
+        rows = self._rows(
+            f"""
+            WITH hs AS (SELECT DISTINCT d.h FROM dfs d LEFT SEMI JOIN want_docs w ON w.doc_id = d.doc_id)
+            SELECT d.h FROM dfs d LEFT SEMI JOIN hs ON hs.h = d.h GROUP BY d.h
+            HAVING count(DISTINCT d.doc_id) >= {int(min_docs)} ORDER BY 1
+            """
+        )
+        return [int(r[0]) for r in rows]
+
+    # ------------------------------------------------------------ P3, P4 per-document judgements
+    def perdoc_flags(self) -> list[tuple]:
+        rows = self._rows(
+            "SELECT doc_id, number, filing_date, code, signal, score, evidence FROM perdoc ORDER BY doc_id, code"
+        )
+        return [(int(d), n, day, c, sg, float(sc), ev) for d, n, day, c, sg, sc, ev in rows]
 
     # ------------------------------------------------------------ P1 recombination
     def recombination(self, min_features: int, max_feature_docs: int) -> list[tuple[int, int, int, int, list[int]]]:
