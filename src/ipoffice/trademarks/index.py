@@ -554,6 +554,8 @@ class TrademarkIndex:
         self.vocab = {g: i for i, g in enumerate(meta["groups"])}
         self.groups = list(meta["groups"])
         self.segments = [_Segment.load(root / s) for s in meta["segments"]]
+        # global row ids: a segment's rows follow those of the segments before it
+        self._offs = np.cumsum([0] + [len(seg.ids) for seg in self.segments]).astype(np.int64)
         later: np.ndarray = np.zeros(0, dtype=np.int64)
         for seg in reversed(self.segments):
             seg.live = ~np.isin(seg.ids, later) if len(later) else None
@@ -586,38 +588,74 @@ class TrademarkIndex:
         return ok
 
     def count_on_goods(self, f: GoodsFilter) -> int:
-        """How many live marks are on the goods asked (the search's ``considered``)."""
+        """How many live marks are on the goods asked (the search's ``considered``): whole-column operations on
+        the maps, no row index array (at 1M marks, about a millisecond)."""
         n = 0
+        cm = np.uint64(class_mask(f.classes))
         for seg in self.segments:
-            rows = np.arange(len(seg.ids))
-            ok = self._goods_ok(seg, rows, f)
+            ok = (np.asarray(seg.cmask) & cm) != 0
+            gq = self._gquery(f.groups, seg.gmask.shape[1])
+            for w in np.nonzero(gq)[0]:
+                ok |= (np.asarray(seg.gmask[:, w]) & gq[w]) != 0
             if seg.live is not None:
                 ok &= seg.live
-            n += int(ok.sum())
+            n += int(np.count_nonzero(ok))
         return n
 
     def candidates(self, probe: np.ndarray, f: GoodsFilter) -> list[RegisterMark]:
         """Live marks sharing a probe key hash, on the goods of ``f`` and filed before ``f.before``."""
         return [self.row(self.segments[s], int(i)) for s, i in self._rows(probe, f)]
 
-    def _rows(self, probe: np.ndarray, f: GoodsFilter) -> list[tuple[int, np.ndarray]]:
-        out: list[tuple[int, np.ndarray]] = []
-        probe = np.unique(probe)
-        for si, seg in enumerate(self.segments):
-            lo = np.searchsorted(seg.khash, probe, side="left")
-            hi = np.searchsorted(seg.khash, probe, side="right")
-            sel = [seg.kpos[a:b] for a, b in zip(lo, hi, strict=True) if b > a]
-            if not sel:
-                continue
-            rows = np.unique(np.concatenate(sel))
-            ok = self._goods_ok(seg, rows, f)
-            if seg.live is not None:
-                ok &= seg.live[rows]
-            if f.before is not None:
-                fd = np.asarray(seg.fdate[rows])
-                ok &= (fd > 0) & (fd < f.before.toordinal())
-            out += [(si, i) for i in rows[ok]]
-        return out
+    def _rows(self, probe: np.ndarray, f: GoodsFilter) -> list[tuple[int, int]]:
+        return [(s, int(i)) for s, rows in self._by_segment(self._gids(probe, f)) for i in rows]
+
+    def _seg_rows(self, seg: _Segment, probe: np.ndarray, f: GoodsFilter) -> np.ndarray:
+        """Sorted distinct rows of one segment sharing a probe key, live, on the goods, filed before.
+
+        A common key (one frequent character or word) has postings in the hundreds of thousands: they are
+        deduplicated through a row mask (linear in the segment, no sort) before the goods filter reads them."""
+        lo = np.searchsorted(seg.khash, probe, side="left")
+        hi = np.searchsorted(seg.khash, probe, side="right")
+        have = hi > lo
+        if not have.any():
+            return np.zeros(0, dtype=np.int64)
+        parts = [seg.kpos[a:b] for a, b in zip(lo[have], hi[have], strict=True)]
+        total = sum(len(x) for x in parts)
+        if len(parts) == 1:
+            rows = np.asarray(parts[0], dtype=np.int64)  # one key's postings are in row order (stable sort)
+            if len(rows) > 1:
+                rows = rows[np.concatenate(([True], rows[1:] != rows[:-1]))]
+        elif total * 16 > len(seg.ids):
+            mask = np.zeros(len(seg.ids), dtype=bool)
+            for x in parts:
+                mask[x] = True
+            rows = np.flatnonzero(mask)
+        else:
+            rows = np.unique(np.concatenate(parts)).astype(np.int64)
+        ok = self._goods_ok(seg, rows, f)
+        if seg.live is not None:
+            ok &= seg.live[rows]
+        if f.before is not None:
+            fd = np.asarray(seg.fdate[rows])
+            ok &= (fd > 0) & (fd < f.before.toordinal())
+        return rows[ok]
+
+    def _gids(self, probe: np.ndarray, f: GoodsFilter) -> np.ndarray:
+        """Global row ids (sorted, distinct) of the live marks sharing a probe key on the goods of ``f``."""
+        probe = np.unique(np.asarray(probe, dtype=np.uint64))
+        if not len(probe):
+            return np.zeros(0, dtype=np.int64)
+        parts = [self._seg_rows(seg, probe, f) + self._offs[si] for si, seg in enumerate(self.segments)]
+        parts = [x for x in parts if len(x)]
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+
+    def _by_segment(self, gids: np.ndarray) -> Iterator[tuple[int, np.ndarray]]:
+        """(segment, rows) of sorted global row ids."""
+        cuts = np.searchsorted(gids, self._offs)
+        for si in range(len(self.segments)):
+            a, b = int(cuts[si]), int(cuts[si + 1])
+            if b > a:
+                yield si, gids[a:b] - self._offs[si]
 
     def split_candidates(
         self,
@@ -636,11 +674,10 @@ class TrademarkIndex:
         leaves dead marks out of the weak ones (they are not listed unless asked).
         """
         strong, meaning, translit = probes
-        first = self._rows(strong, f)
-        strong_rows = [self.row(self.segments[s], int(i)) for s, i in first]
-        seen = {(s, int(i)) for s, i in first}
+        first = self._gids(strong, f)
+        strong_rows = [self.row(self.segments[s], int(i)) for s, rows in self._by_segment(first) for i in rows]
         return strong_rows, self.weak_candidates(
-            meaning, translit, f, dead=dead, exclude=seen, rank_groups=rank_groups, need=need
+            meaning, translit, f, dead=dead, exclude=first, rank_groups=rank_groups, need=need
         )
 
     def weak_candidates(
@@ -650,38 +687,43 @@ class TrademarkIndex:
         f: GoodsFilter,
         *,
         dead: bool = True,
-        exclude: set[tuple[int, int]] = frozenset(),  # type: ignore[assignment]
+        exclude: set[tuple[int, int]] | np.ndarray = frozenset(),  # type: ignore[assignment]
         rank_groups: set[str] | None = None,
         need: list[tuple[list[np.ndarray], np.ndarray]] | None = None,
     ) -> WeakStream:
         """(mark, shares a meaning key) for marks sharing only weak keys, best possible rank first.
 
-        ``rank_groups``: the groups whose sharing ranks a mark first (the groups asked, not the linked ones;
-        default ``f.groups``). ``need`` (``need_hashes`` of ``keys.meaning_need``): a mark counts as sharing
-        meaning only when it shares a key of every unit of one of the query's texts, or one of its whole-phrase
-        keys; one sharing only a stray unit (a single common word) can still be a transliteration, else it is
-        dropped. Marks are read lazily (``LazyMark``): goods only when judged."""
-        by_meaning = {(s, int(i)) for s, i in self._rows(meaning, f)} - exclude
-        if need is not None and by_meaning:
-            passing: set[tuple[int, int]] = set()
+        ``exclude``: marks already taken (global row ids, or (segment, row) pairs). ``rank_groups``: the groups
+        whose sharing ranks a mark first (the groups asked, not the linked ones; default ``f.groups``).
+        ``need`` (``need_hashes`` of ``keys.meaning_need``): a mark counts as sharing meaning only when it shares
+        a key of every unit of one of the query's texts, or one of its whole-phrase keys; one sharing only a
+        stray unit (a single common word) can still be a transliteration, else it is dropped. Marks are read
+        lazily (``LazyMark``): goods only when judged. Sets are sorted arrays of global row ids throughout."""
+        if not isinstance(exclude, np.ndarray):
+            exclude = np.array(sorted(int(self._offs[s]) + int(r) for s, r in exclude), dtype=np.int64)
+        by_meaning = np.setdiff1d(self._gids(meaning, f), exclude, assume_unique=True)
+        if need is not None and len(by_meaning):
+            passing = np.zeros(0, dtype=np.int64)
             for per_unit, whole in need:
                 if len(whole):
-                    passing |= {(s, int(i)) for s, i in self._rows(whole, f)}
-                common: set[tuple[int, int]] | None = None
+                    passing = np.union1d(passing, self._gids(whole, f))
+                common: np.ndarray | None = None
                 for unit in per_unit:
-                    rows_u = {(s, int(i)) for s, i in self._rows(unit, f)}
-                    common = rows_u if common is None else common & rows_u
-                    if not common:
+                    rows_u = self._gids(unit, f)
+                    common = rows_u if common is None else np.intersect1d(common, rows_u, assume_unique=True)
+                    if not len(common):
                         break
-                passing |= common or set()
-            by_meaning &= passing
-        sound_only = {(s, int(i)) for s, i in self._rows(translit, f)} - exclude - by_meaning
+                if common is not None and len(common):
+                    passing = np.union1d(passing, common)
+            by_meaning = np.intersect1d(by_meaning, passing, assume_unique=True)
+        sound_only = np.setdiff1d(
+            np.setdiff1d(self._gids(translit, f), exclude, assume_unique=True), by_meaning, assume_unique=True
+        )
         groups = f.groups if rank_groups is None else rank_groups
 
-        def ranked(cands: set[tuple[int, int]]) -> Iterator[LazyMark]:
-            ordered = sorted(cands)
-            segs = np.array([s for s, _ in ordered], dtype=np.int64)
-            rows = np.array([i for _, i in ordered], dtype=np.int64)
+        def ranked(gids: np.ndarray) -> Iterator[LazyMark]:
+            segs = (np.searchsorted(self._offs, gids, side="right") - 1).astype(np.int64)
+            rows = gids - self._offs[segs]
             return (r for r, _k in self._ranked(segs, rows, f, dead, groups))
 
         return WeakStream(ranked(by_meaning), ranked(sound_only))
