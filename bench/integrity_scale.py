@@ -47,6 +47,7 @@ sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "bench"))
 
 START, END = dt.date(2021, 4, 1), dt.date(2025, 9, 30)
+VARY = 0.15  # words of each base filing's description reworded (generate's `vary`; 0: the session-10 generator)
 KINDS = ["科技", "电子", "机械", "材料"]
 
 
@@ -56,9 +57,10 @@ KINDS = ["科技", "电子", "机械", "材料"]
 class PeakRSS:
     """Peak resident memory of this process and all its descendants (workers, the Spark JVM), sampled."""
 
-    def __init__(self, every: float = 0.5) -> None:
+    def __init__(self, every: float = 0.5, self_max: bool = True) -> None:
         self.peak = 0
         self.every = every
+        self.self_max = self_max  # add this process's lifetime peak (false after an earlier, bigger phase)
         self._stop = threading.Event()
         self._t = threading.Thread(target=self._run, daemon=True)
 
@@ -98,7 +100,8 @@ class PeakRSS:
     def __exit__(self, *exc: Any) -> None:
         self._stop.set()
         self._t.join()
-        self.peak = max(self.peak, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
+        if self.self_max:
+            self.peak = max(self.peak, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
 
 
 # ---------------------------------------------------------------- real material
@@ -198,8 +201,14 @@ def _sentences(text: str, lang: str) -> list[str]:
 # ---------------------------------------------------------------- generation
 
 
-def generate(n: int, out: Path, seed: int = 3, progress: Any = None) -> dict[str, Any]:
-    """Write n application records (JSON) to out/records.parquet; return the injected labels and counts."""
+def generate(n: int, out: Path, seed: int = 3, progress: Any = None, vary: float = VARY) -> dict[str, Any]:
+    """Write n application records (JSON) to out/records.parquet; return the injected labels and counts.
+
+    `vary`: share of the words (characters) of each base filing's description replaced by others of the same
+    text. The descriptions are drawn from a pool of real sentences, each used by ~20 filings at 50k and ~300 at
+    1M; unvaried, every shingle of a base filing is then corpus boilerplate, and so is what a P2 copy shares with
+    its source. Varied, most 5-word shingles of a filing are its own (0.85^5 = 44 % of a sentence's shingles
+    survive a 15 % edit), as in real filings, while each sentence stays real text."""
     import duckdb
     import numpy as np
     import orjson
@@ -259,6 +268,8 @@ def generate(n: int, out: Path, seed: int = 3, progress: Any = None) -> dict[str
                 for j in (2, 3)
             ]
             desc = ("" if lang == "zh" else " ").join(rng.sample(mat[f"sent_{lang}"], rng.randint(5, 9)))
+            if vary:  # this filing's own wording of the pooled sentences (see --vary)
+                desc = _edit(desc, vary, rng)
         else:
             claims, desc = text
         parties = [
@@ -294,7 +305,10 @@ def generate(n: int, out: Path, seed: int = 3, progress: Any = None) -> dict[str
         return rec
 
     labels: dict[str, set[int]] = {k: set() for k in ("P1", "P2", "P3", "P4", "P5", "P6", "P7")}
-    con = duckdb.connect()
+    # the records go to a DuckDB file, not memory: at a million filings their JSON is several GB
+    con = duckdb.connect(str(out / "generate.duckdb"))
+    con.execute("SET memory_limit='512MB'")
+    con.execute(f"SET temp_directory='{out / 'generate.spill'}'")
     con.execute("CREATE TABLE rec (doc_id BIGINT, data VARCHAR)")
     buf: list[tuple[int, str]] = []
 
@@ -415,11 +429,11 @@ def generate(n: int, out: Path, seed: int = 3, progress: Any = None) -> dict[str
         labels["P4"].add(i_)
     flush()
     total = con.execute("SELECT count(*) FROM rec").fetchone()[0]
-    con.execute(
-        f"COPY (SELECT * FROM rec ORDER BY doc_id) TO '{out / 'records.parquet'}' (FORMAT parquet, "
-        "COMPRESSION zstd, ROW_GROUP_SIZE 20000)"
-    )
+    # rows were inserted in doc_id order, and COPY keeps insertion order: no sort of a million JSON strings
+    con.execute(f"COPY rec TO '{out / 'records.parquet'}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 20000)")
     con.close()
+    (out / "generate.duckdb").unlink(missing_ok=True)
+    shutil.rmtree(out / "generate.spill", ignore_errors=True)
     return {
         "records": total,
         "applicants": len(apps),
@@ -438,6 +452,7 @@ def source_from(parquet: Path):
 
     def items():
         con = duckdb.connect()
+        con.execute("SET memory_limit='256MB'")
         cur = con.execute(f"SELECT doc_id, data FROM read_parquet('{parquet}')")
         while True:
             rows = cur.fetchmany(10_000)
@@ -510,6 +525,7 @@ def main() -> int:
     ap.add_argument("--spark-n", type=int, default=200_000, help="size of the Spark run (0: none; -1: same as --n)")
     ap.add_argument("--keep", type=Path, help="work folder to keep (default: a temporary one, deleted)")
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--vary", type=float, default=VARY, help="share of each base description reworded (0: none)")
     args = ap.parse_args()
     from rich.progress import Progress
 
@@ -519,18 +535,19 @@ def main() -> int:
 
     work = args.keep or Path(tempfile.mkdtemp(prefix="ipoffice-integrity-scale-", dir=os.environ.get("TMPDIR")))
     work.mkdir(parents=True, exist_ok=True)
-    report: dict[str, Any] = {"n": args.n, "workers": args.workers, "cpus": os.cpu_count()}
+    report: dict[str, Any] = {"n": args.n, "workers": args.workers, "cpus": os.cpu_count(), "vary": args.vary}
     try:
-        with Progress(transient=True) as prog:
+        with PeakRSS() as gmem, Progress(transient=True) as prog:
             t = prog.add_task("generate", total=args.n)
             t0 = time.perf_counter()
-            gen = generate(args.n, work, progress=lambda k: prog.update(t, completed=k))
+            gen = generate(args.n, work, progress=lambda k: prog.update(t, completed=k), vary=args.vary)
             report["generate_s"] = round(time.perf_counter() - t0, 1)
+        report["generate_peak_rss_mb"] = round(gmem.peak / 2**20)
         report["records"] = gen["records"]
         report["applicants"] = gen["applicants"]
         report["parquet_mb"] = round((work / "records.parquet").stat().st_size / 2**20, 1)
         items, source = source_from(work / "records.parquet")
-        with PeakRSS() as mem, Progress(transient=True) as prog:
+        with PeakRSS(every=0.2, self_max=False) as mem, Progress(transient=True) as prog:
             t = prog.add_task("extract", total=gen["records"])
             t0 = time.perf_counter()
             done = [0]

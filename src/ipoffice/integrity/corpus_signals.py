@@ -145,6 +145,8 @@ def _run(ctx: ScanContext, ex: Extract, passes: Any) -> CorpusResults:
 
     res = CorpusResults(stats={"engine": passes.name, "tables": dict(ex.counts)})
     meta_con = duckdb.connect()
+    meta_con.execute("SET memory_limit='256MB'")  # small lookups by id: bounded beside the passes' own limit
+    meta_con.execute("SET threads=2")
     for t in ("docs", "owners", "agencies"):
         meta_con.execute(f"CREATE VIEW {t} AS SELECT * FROM read_parquet('{ex.path(t)}')")
 

@@ -9,36 +9,68 @@ from __future__ import annotations
 
 import os
 import tempfile
+from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
+import pandas as pd
 
 from ipoffice.integrity.engines.extract import NUM_PERM, TABLES, Extract
 
 MAX_ITER = 64
 
 
-def copy_pairs_sql(min_matches: int) -> str:
-    """The directed copying candidates both engines select from (SQL both DuckDB and Spark read): scored pairs
-    turned source -> target where the source was published before the target's filing, with the pairs sharing
-    an owner (``same_owner``) or an inventor (``same_inventor``) ready to be anti-joined away."""
-    return f"""
-            WITH p AS (SELECT a, b, m FROM scored_pairs WHERE m >= {int(min_matches)}),
-            dir AS (
-                SELECT p.b AS target, p.a AS source, p.m FROM p
-                JOIN docs t ON t.doc_id = p.b JOIN docs s ON s.doc_id = p.a WHERE s.pub_date < t.filing_date
-                UNION ALL
-                SELECT p.a AS target, p.b AS source, p.m FROM p
-                JOIN docs t ON t.doc_id = p.a JOIN docs s ON s.doc_id = p.b WHERE s.pub_date < t.filing_date
-            ), same_owner AS (
-                SELECT DISTINCT d.target, d.source FROM dir d
-                JOIN owners x ON x.doc_id = d.target JOIN owners y ON y.doc_id = d.source AND y.owner = x.owner
-            ), same_inventor AS (
-                SELECT DISTINCT d.target, d.source FROM dir d
-                JOIN links x ON x.doc_id = d.target AND x.attr LIKE 'inv:%'
-                JOIN links y ON y.doc_id = d.source AND y.attr = x.attr
-            )
+def copy_pairs_steps(min_matches: int, semi: str = "SEMI JOIN") -> list[tuple[str, str]]:
+    """The directed copying candidates both engines select from, as named steps (SQL both DuckDB and Spark read;
+    `semi`: the dialect's semi join, "SEMI JOIN" or Spark's "LEFT SEMI JOIN"): `copy_dir`, the scored pairs
+    turned source -> target where the source was published before the target's filing; `copy_same_owner` and
+    `copy_same_inventor`, those of them sharing an owner or an inventor, ready to be anti-joined away.
+
+    Each step is keyed on (target, source) and joins one side at a time, so no step can join owners or
+    inventors with each other across the corpus (an applicant of 20,000 filings would pair them all): DuckDB
+    materialises every step as a temp table (each can spill to disk within the memory limit), Spark as a view.
     """
+    n = int(min_matches)
+    return [
+        (
+            "copy_dir",
+            f"""
+            WITH pd AS (
+                SELECT p.a, p.b, p.m, da.filing_date AS fa, da.pub_date AS pa, db.filing_date AS fb, db.pub_date AS pb
+                FROM scored_pairs p JOIN docs da ON da.doc_id = p.a JOIN docs db ON db.doc_id = p.b
+                WHERE p.m >= {n}
+            )
+            SELECT b AS target, a AS source, m FROM pd WHERE pa < fb
+            UNION ALL
+            SELECT a AS target, b AS source, m FROM pd WHERE pb < fa
+            """,
+        ),
+        (
+            "copy_target_owner",
+            "SELECT d.target, d.source, x.owner FROM copy_dir d JOIN owners x ON x.doc_id = d.target",
+        ),
+        (
+            "copy_same_owner",
+            f"""SELECT DISTINCT t.target, t.source FROM copy_target_owner t
+                {semi} owners y ON y.doc_id = t.source AND y.owner = t.owner""",
+        ),
+        (
+            "copy_target_inventor",
+            """SELECT d.target, d.source, x.attr FROM copy_dir d
+               JOIN links x ON x.doc_id = d.target WHERE x.attr LIKE 'inv:%'""",
+        ),
+        (
+            "copy_same_inventor",
+            f"""SELECT DISTINCT t.target, t.source FROM copy_target_inventor t
+                {semi} links y ON y.doc_id = t.source AND y.attr = t.attr""",
+        ),
+    ]
+
+
+def copy_pairs_sql(min_matches: int, semi: str = "SEMI JOIN") -> str:
+    """The steps of `copy_pairs_steps` as one WITH clause (names `copy_dir`, `copy_same_owner`, ...)."""
+    return "WITH " + ",\n".join(f"{name} AS ({sql})" for name, sql in copy_pairs_steps(min_matches, semi)) + "\n"
 
 
 class DuckDBPasses:
@@ -48,10 +80,12 @@ class DuckDBPasses:
         self.ex = ex
         self.con = duckdb.connect()
         self.con.execute(f"SET memory_limit='{memory_limit or os.environ.get('IPOFFICE_DUCKDB_MEMORY', '2GB')}'")
-        self.con.execute(f"SET temp_directory='{tempfile.gettempdir()}/ipoffice-duckdb-spill'")
+        self._spill = f"{tempfile.gettempdir()}/ipoffice-duckdb-spill"
+        os.makedirs(self._spill, exist_ok=True)
+        self.con.execute(f"SET temp_directory='{self._spill}'")
         self.con.execute("SET preserve_insertion_order=false")
-        if threads:
-            self.con.execute(f"SET threads={int(threads)}")
+        # two threads unless told: each thread's hash tables and sort runs take their share of the memory limit
+        self.con.execute(f"SET threads={int(threads or os.environ.get('IPOFFICE_DUCKDB_THREADS', 2))}")
         for t in TABLES:
             self.con.execute(f"CREATE VIEW {t} AS SELECT * FROM read_parquet('{ex.path(t)}')")
 
@@ -68,32 +102,79 @@ class DuckDBPasses:
         """LSH: pairs sharing a band bucket (buckets over `max_bucket` documents are boilerplate and skipped),
         not of one family, whose signatures agree in >= `min_matches` of NUM_PERM positions, into the temp table
         `scored_pairs` (a < b). One band join serves the near-duplicate (P1, P6) and the copying (P2) passes:
-        pass the lowest floor of the two."""
+        pass the lowest floor of the two.
+
+        Each step is a temp table (DuckDB spills a materialised step to disk within the memory limit, where a
+        chain of CTEs holds every intermediate at once), joined on keys only. The signatures are compared last,
+        outside the joins (`_score_pairs`): joining 128-value lists onto millions of pairs is what ran DuckDB out
+        of memory at a million filings (a list column cannot go through a hash join within the limit)."""
         if self._pairs_at is not None and self._pairs_at[0] <= min_matches and self._pairs_at[1] == max_bucket:
             return
-        self.con.execute(
-            f"""
-            CREATE OR REPLACE TEMP TABLE scored_pairs AS
-            WITH buckets AS (
-                SELECT band, h FROM bands GROUP BY band, h HAVING count(*) BETWEEN 2 AND {int(max_bucket)}
-            ), members AS (
-                SELECT b.doc_id, b.band, b.h FROM bands b JOIN buckets USING (band, h)
-            ), cand AS (
-                SELECT DISTINCT x.doc_id AS a, y.doc_id AS b
-                FROM members x JOIN members y ON x.band = y.band AND x.h = y.h AND x.doc_id < y.doc_id
-            ), fam AS (
-                SELECT DISTINCT c.a, c.b FROM cand c
-                JOIN related x ON x.doc_id = c.a JOIN related y ON y.doc_id = c.b AND y.key = x.key
-            ), scored AS (
-                SELECT c.a, c.b,
-                       list_sum(list_transform(list_zip(sa.sig, sb.sig), lambda p: (p[1] = p[2])::INT)) AS m
-                FROM (SELECT * FROM cand ANTI JOIN fam USING (a, b)) c
-                JOIN sigs sa ON sa.doc_id = c.a JOIN sigs sb ON sb.doc_id = c.b
-            )
-            SELECT a, b, m::INTEGER AS m FROM scored WHERE m >= {int(min_matches)}
-            """
-        )
+        for name, sql in (
+            (
+                "lsh_members",
+                f"""SELECT b.doc_id, b.band, b.h FROM bands b SEMI JOIN (
+                        SELECT band, h FROM bands GROUP BY band, h HAVING count(*) BETWEEN 2 AND {int(max_bucket)}
+                    ) k ON k.band = b.band AND k.h = b.h""",
+            ),
+            (
+                "lsh_cand",
+                """SELECT DISTINCT x.doc_id AS a, y.doc_id AS b
+                   FROM lsh_members x JOIN lsh_members y ON x.band = y.band AND x.h = y.h AND x.doc_id < y.doc_id""",
+            ),
+            ("lsh_cand_key", "SELECT c.a, c.b, x.key FROM lsh_cand c JOIN related x ON x.doc_id = c.a"),
+            (
+                "lsh_fam",
+                "SELECT DISTINCT c.a, c.b FROM lsh_cand_key c SEMI JOIN related y ON y.doc_id = c.b AND y.key = c.key",
+            ),
+            ("lsh_keep", "SELECT a, b FROM lsh_cand ANTI JOIN lsh_fam USING (a, b)"),
+        ):
+            self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}")
+        for name in ("lsh_members", "lsh_cand", "lsh_cand_key", "lsh_fam"):
+            self.con.execute(f"DROP TABLE IF EXISTS {name}")
+        self._score_pairs(int(min_matches))
+        self.con.execute("DROP TABLE IF EXISTS lsh_keep")
         self._pairs_at = (int(min_matches), int(max_bucket))
+
+    _PAIR_BATCH = 100_000  # candidate pairs scored at once: 2 x 100,000 x 128 x 4 bytes of gathered signatures
+
+    def _score_pairs(self, min_matches: int) -> None:
+        """`scored_pairs` (a, b, m) from `lsh_keep` (a, b): m, the positions where the two signatures agree.
+
+        The signatures go once into a (documents x NUM_PERM) uint32 matrix, memory-mapped from a temporary file
+        (512 MB a million filings, paged by the OS rather than held), rows in doc_id order; the candidate pairs
+        stream out of DuckDB in batches and are compared with numpy. The same count as Spark's
+        `zip_with`/`aggregate` over the two lists (tests/integrity/test_engines_parity.py)."""
+        c = self.con
+        ids = c.execute("SELECT doc_id FROM sigs ORDER BY doc_id").fetchnumpy()["doc_id"].astype(np.int64)
+        c.execute("CREATE OR REPLACE TEMP TABLE scored_pairs (a BIGINT, b BIGINT, m INTEGER)")
+        if not len(ids):
+            return
+        with tempfile.TemporaryDirectory(prefix="ipoffice-sigs-", dir=self._spill) as tmp:
+            mat = np.memmap(Path(tmp) / "sigs.u32", dtype=np.uint32, mode="w+", shape=(len(ids), NUM_PERM))
+            cur = c.execute(f"SELECT doc_id, unnest(sig) AS v, unnest(range({NUM_PERM})) AS pos FROM sigs")
+            while True:
+                df = cur.fetch_df_chunk(64)
+                if df is None or not len(df):
+                    break
+                rows = np.searchsorted(ids, df["doc_id"].to_numpy(np.int64))
+                mat[rows, df["pos"].to_numpy(np.int64)] = df["v"].to_numpy(np.int64).astype(np.uint32)
+            kept: list[pd.DataFrame] = []
+            cur = c.execute("SELECT a, b FROM lsh_keep")
+            while True:
+                df = cur.fetch_df_chunk(self._PAIR_BATCH // 2048 + 1)
+                if df is None or not len(df):
+                    break
+                a, b = df["a"].to_numpy(np.int64), df["b"].to_numpy(np.int64)
+                m = (mat[np.searchsorted(ids, a)] == mat[np.searchsorted(ids, b)]).sum(axis=1, dtype=np.int32)
+                keep = m >= min_matches
+                if keep.any():  # the pairs that score are few (near-duplicates, copies): kept until the end
+                    kept.append(pd.DataFrame({"a": a[keep], "b": b[keep], "m": m[keep]}))
+            del mat
+        if kept:
+            c.register("got_pairs", pd.concat(kept, ignore_index=True))
+            c.execute("INSERT INTO scored_pairs SELECT a, b, m FROM got_pairs")
+            c.unregister("got_pairs")
 
     def candidate_pairs(self, min_matches: int, max_bucket: int) -> list[tuple[int, int, int]]:
         """Near-duplicate candidates (a < b, matching signature positions) with >= `min_matches` positions."""
@@ -105,14 +186,20 @@ class DuckDBPasses:
         before the target's filing date, with no owner and no inventor in common (another applicant's prior
         art; families are already out)."""
         self.prepare_pairs(min_matches, max_bucket)
-        return self._rows(
-            copy_pairs_sql(min_matches)
-            + """
-            SELECT target, source, m FROM dir
-            ANTI JOIN same_owner USING (target, source) ANTI JOIN same_inventor USING (target, source)
-            ORDER BY target, source
-            """
-        )
+        steps = copy_pairs_steps(min_matches)
+        for name, sql in steps:
+            self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}")
+        try:
+            return self._rows(
+                """
+                SELECT target, source, m FROM copy_dir
+                ANTI JOIN copy_same_owner USING (target, source) ANTI JOIN copy_same_inventor USING (target, source)
+                ORDER BY target, source
+                """
+            )
+        finally:
+            for name, _ in steps:
+                self.con.execute(f"DROP TABLE IF EXISTS {name}")
 
     def boilerplate(self, ids: list[int], min_docs: int) -> list[int]:
         """Sampled shingles of the given documents carried by >= `min_docs` documents of the whole corpus."""
@@ -334,4 +421,4 @@ def docs_meta(con: duckdb.DuckDBPyConnection, ids: list[int]) -> dict[int, dict[
     }
 
 
-__all__ = ["DuckDBPasses", "NUM_PERM", "docs_meta"]
+__all__ = ["DuckDBPasses", "NUM_PERM", "copy_pairs_sql", "copy_pairs_steps", "docs_meta"]

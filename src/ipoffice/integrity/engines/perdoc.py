@@ -16,15 +16,17 @@ their flags from here, whether the filings come from the store or from a benchma
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import orjson
 
 from ipoffice.integrity import claims as claim_mod
 from ipoffice.integrity.documents import FilingDoc, build_filing, doc_ref
 from ipoffice.integrity.documents import parse_date as _date
-from ipoffice.integrity.textstats import drift_z
+from ipoffice.integrity.textstats import _CJK, _SENT, _TOKEN, FEATURES, FUNCTION_EN, FUNCTION_ZH, drift_z, windows
 
 PERDOC_SIGNALS = ("claim_structure", "generated_text")
 
@@ -98,12 +100,65 @@ def _p3_prepare(spec: PerDocSpec, doc: FilingDoc, prefilter: bool) -> tuple[dict
     # is 0.8 x min(classifier / its threshold, drift / its threshold), so drift bounds it (a small margin below
     # the bound, as the score is rounded to 4 places before it is compared with the flag)
     min_windows = int(th.get("min_windows", 2))
+    if prefilter:
+        may = _may_drift(m, doc.text(4000), (flag - 1e-4) / 0.8 * min_z, min_windows)
+        if may is None:
+            return None  # too short to judge, as `prepare` would find
+        if not may:
+            return {}, None, th  # drift under the bound: not classified, as `prepare` would find
     res, x = m.prepare(
         doc.text(4000), min_drift=(flag - 1e-4) / 0.8 * min_z if prefilter else None, min_windows=min_windows
     )
     if res is None or res["windows"] < min_windows:
         return None  # too little text to judge: type/token figures of a short abstract sit far from any page's
     return res, x, th
+
+
+_DRIFT_COLS = tuple(FEATURES.index(f) for f in ("content_repeat", "hapax_ratio", "ttr"))
+_DRIFT_SLACK = 0.01  # `prepare` rounds each z to 2 places: below the bound by more, it cannot reach it
+
+
+def text_tokens(text: str) -> list[str]:
+    """`textstats.tokens`, the same list: lower-cased in one C-level map rather than a comprehension."""
+    return list(map(str.lower, _TOKEN.findall(text)))
+
+
+def _sentences(text: str) -> list[list[str]]:
+    """`textstats.sentences` (sentences of >= 2 tokens), through `text_tokens`."""
+    return [ts for s in _SENT.split(text) if len(ts := text_tokens(s)) >= 2]
+
+
+def _may_drift(m: Any, text: str, min_drift: float, min_windows: int) -> bool | None:
+    """Could this text reach `min_drift`? None when it has under `min_windows` windows. The three figures that
+    `drift_z` reads (content-word repetition, hapax share, type/token ratio) per window, as `window_features`
+    computes them (content words counted over the window's distinct words: the same integer sums), without the
+    bigram model's log-probabilities and the trigram and overlap counts that only the classifier needs: at a
+    million filings most texts stop here (the statistics had cost about 40 % of the extraction)."""
+    lang = m._lang(text)
+    ws = windows(_sentences(text))[:20]
+    if not ws or len(ws) < min_windows:
+        return None
+    rows = []
+    for w in ws:
+        toks = [t for s in w for t in s]
+        n = max(1, len(toks))
+        counts = Counter(toks)
+        fw = FUNCTION_ZH if toks and _CJK.match(toks[0]) else FUNCTION_EN
+        n_content = repeated = hapax = 0
+        for t, c in counts.items():
+            if c == 1:
+                hapax += 1
+            if t not in fw and not t[0].isdigit() and (len(t) > 2 or _CJK.match(t)):
+                n_content += c
+                if c >= 2:
+                    repeated += c
+        rows.append([repeated / n_content if n_content else 0.0, hapax / n, len(counts) / n])
+    mean = np.array(rows).mean(axis=0)
+    cols = list(_DRIFT_COLS)
+    mu, sd = np.array(m.real_mean[lang])[cols], np.array(m.real_std[lang])[cols]
+    z = (mean - mu) / np.where(sd > 0, sd, 1)
+    drift = min(-z[0], z[1], z[2])
+    return bool(drift >= min_drift - _DRIFT_SLACK)
 
 
 def _p3_finish(spec: PerDocSpec, doc: FilingDoc, res: dict[str, Any], clf: float, th: dict) -> tuple[float, dict]:
@@ -152,16 +207,18 @@ def perdoc_rows(spec: PerDocSpec, doc_id: int, data: dict[str, Any]) -> list[tup
     return perdoc_batch(spec, [(doc_id, data)])
 
 
-def perdoc_batch(spec: PerDocSpec, items: list[tuple[int, dict[str, Any]]]) -> list[tuple]:
+def perdoc_batch(spec: PerDocSpec, items: list[tuple]) -> list[tuple]:
     """Rows of the `perdoc` table for a batch of filings: (doc_id, number, filing_date, code, signal, score,
     evidence) for each of P4 and P3 whose score reaches the flag threshold of the rule in force on its filing
-    date. The P3 classifier runs once for the batch, on the filings whose drift could reach a flag."""
+    date. The P3 classifier runs once for the batch, on the filings whose drift could reach a flag.
+
+    `items`: (doc_id, record) pairs, or (doc_id, record, FilingDoc) where the caller has built the filing."""
     out: list[tuple] = []
     pending: list[tuple[FilingDoc, dict[str, Any], Any, dict]] = []
-    for doc_id, data in items:
+    for doc_id, data, *built in items:
         if data.get("doc_type") == "design":
             continue  # a design is its drawings: no claims stack or text statistics to judge
-        doc = filing_from_record(doc_id, data)
+        doc = built[0] if built else filing_from_record(doc_id, data)
         got = judge_p4(spec, doc)
         if got is not None:
             out += _row(spec, doc, "P4", "claim_structure", *got)

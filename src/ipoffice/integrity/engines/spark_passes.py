@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from ipoffice.integrity.engines.duckdb_passes import MAX_ITER, copy_pairs_sql
+from ipoffice.integrity.engines.duckdb_passes import MAX_ITER, copy_pairs_steps
 from ipoffice.integrity.engines.extract import TABLES, Extract
 
 _SESSION = None
@@ -106,12 +106,13 @@ class SparkPasses:
 
     def copy_candidates(self, min_matches: int, max_bucket: int) -> list[tuple[int, int, int]]:
         self.prepare_pairs(min_matches, max_bucket)
+        for name, sql in copy_pairs_steps(min_matches, semi="LEFT SEMI JOIN"):
+            self._view(name, sql)
         rows = self._rows(
-            copy_pairs_sql(min_matches)
-            + """
-            SELECT d.target, d.source, d.m FROM dir d
-            LEFT ANTI JOIN same_owner o ON o.target = d.target AND o.source = d.source
-            LEFT ANTI JOIN same_inventor i ON i.target = d.target AND i.source = d.source
+            """
+            SELECT d.target, d.source, d.m FROM copy_dir d
+            LEFT ANTI JOIN copy_same_owner o ON o.target = d.target AND o.source = d.source
+            LEFT ANTI JOIN copy_same_inventor i ON i.target = d.target AND i.source = d.source
             ORDER BY d.target, d.source
             """
         )
