@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/search_scale.py [--build-docs 100000] [--large 1000000] [--queries 200]
                                            [--priorart-docs 0] [--home DIR] [--keep] [--out bench/out/search_scale.json]
-                                           [--skip-latency] [--no-merge-wait]
+                                           [--skip-latency] [--no-merge-wait] [--priorart-only]
 
 Real patent documents are far fewer than a million, so the documents here are **recombined from real
 sentences**: every abstract of the Google Patents energy-recovery crawl (Chinese CN abstracts and English
@@ -15,18 +15,20 @@ crawl's 23 IPC main groups, a random publication date 2000-2024 and a number ``S
 2. Lexical stage (`PatentSearcher.lexical`, top 100) over ``--queries`` claim-length queries: real
    abstracts of 250-600 characters of the crawl, half Chinese, half English, after a warm-up: p50/p95.
 3. The store is grown to ``--large`` documents and the large index is generated **straight into tantivy**
-   from the same recombined sentences, each real sentence analyzed once and its tokens reused (analysing
-   a million documents one by one would take this shared 2-core machine most of an hour; the terms and
-   positions are those the indexer would write, bar sub-words across sentence joins). Lexical latency again.
+   from the same recombined sentences, each real sentence analyzed once (`index_terms`) and its terms reused
+   (analysing a million documents one by one would take this shared 2-core machine most of an hour; the terms
+   and positions are those the indexer would write, bar words across sentence joins). Lexical latency again.
 4. Incremental update: 1,000 new documents are added to the store and `update_index` run (it reads the rows
    above the last indexed id or changed since the last run, then checks the counts; see `_find_changes`):
    seconds, CPU seconds and the split (open, find, analyze, write, commit, merge). ``--no-merge-wait``
    commits without waiting for the merges the commit starts.
 5. Prior-art end to end (`search.priorart.prior_art`: all parts, claim-element map, top 20) over the same
-   queries, on a store of ``--priorart-docs`` documents with its dense index, when that module exists.
+   queries, on the store of ``--build-docs`` (``--priorart-docs`` up to it) or of ``--mid``/``--large``
+   (``--priorart-docs`` equal to it), after its dense index is built the way ``ipoffice index build`` builds
+   it (`build_dense`, timed: ``dense_build_<size>``).
 
 The machine is shared: the load average is recorded with each figure. Temporary data are deleted at the end
-unless ``--keep``.
+unless ``--keep``. ``--priorart-only --home DIR`` measures step 5 alone on the store a kept run left there.
 """
 
 from __future__ import annotations
@@ -207,44 +209,54 @@ def fill_store(
 
 
 class TokenCache:
-    """Each real sentence analyzed once (`analyze_values`), its tokens reused by every document using it."""
+    """Each real sentence analyzed once (`index_terms`, what `build_index` writes), its terms and positions
+    reused by every document using it; a field is the sentences' terms with their positions shifted."""
 
     def __init__(self) -> None:
-        self.cache: dict[str, list[tuple[str, int]]] = {}
+        self.cache: dict[str, tuple[list[str], list[int], int]] = {}
 
-    def tokens(self, text: str) -> list[tuple[str, int]]:
+    def tokens(self, text: str) -> tuple[list[str], list[int], int]:
         hit = self.cache.get(text)
         if hit is None:
-            from ipoffice.search.analysis import analyze_values
+            from ipoffice.search.analysis import index_terms
 
-            hit = [(w, p) for w, p, _s, _e, _m in analyze_values([text], offsets=False)]
+            words, positions = index_terms([text])
+            hit = (words, positions, max(positions) + 1 if positions else 0)
             self.cache[text] = hit
         return hit
 
-    def field(self, sentences: list[str]) -> list[tuple[str, int, int, int, bool]]:
-        out: list[tuple[str, int, int, int, bool]] = []
+    def field(self, *values: list[str]) -> tuple[list[str], list[int]] | None:
+        """The (terms, positions) of a field whose values are made of these sentences: positions run on across
+        a value's sentences and jump `POSITION_GAP` between values, as `index_terms` numbers them; None when
+        the field has no term (`to_document` then adds nothing)."""
+        from ipoffice.search.analysis import POSITION_GAP
+
+        words: list[str] = []
+        positions: list[int] = []
         base = 0
-        for s in sentences:
-            toks = self.tokens(s)
-            out.extend((w, base + p, 0, 0, True) for w, p in toks)
-            if toks:
-                base += toks[-1][1] + 1
-        return out
+        for sentences in values:
+            start = len(words)
+            for s in sentences:
+                w, p, n = self.tokens(s)
+                words += w
+                positions += map(base.__add__, p) if base else p
+                base += n
+            if len(words) > start:
+                base += POSITION_GAP
+        return (words, positions) if words else None
 
 
 def straight_fields(item: dict[str, Any], cache: TokenCache, parents: dict[str, str]) -> dict[str, Any]:
     from ipoffice.search import index as ix
 
     doc = item["doc"]
-    claims: list[str] = []
-    for k, c in enumerate(doc["claims"]):
-        claims.extend([f"{k + 1}."] + c)
+    claims = [[f"{k + 1}.", *c] for k, c in enumerate(doc["claims"])]  # one value per claim, as stored
     return {
         "doc_id": item["id"],
         "hash": item["hash"],
         "ti": cache.field([doc["title"]]),
         "ab": cache.field(doc["abstract"]),
-        "cl": cache.field(claims),
+        "cl": cache.field(*claims),
         "ipc": sorted(ix.class_terms(doc["ipc"], parents)),
         "cpc": [],
         "pn": [doc["number"]],
@@ -352,6 +364,25 @@ def lexical_latency(store: Any, queries: list[str]) -> dict[str, float]:
     return latency(lambda q: searcher.lexical(q, top=100, actor=actor), queries)
 
 
+def dense_build(store: Any) -> dict[str, Any]:
+    """`build_dense` as ``ipoffice index build`` runs it after the lexical index (trains the LSA model on
+    a sample of at most `dense.TRAIN_MAX` documents, encodes every document): seconds, CPU and workers."""
+    from ipoffice.search.dense import build_dense
+
+    cpu0, load0, started = cpu_all(), os.getloadavg()[0], time.perf_counter()
+    rep = build_dense(store, retrain=True)
+    cpu = cpu_all() - cpu0
+    return {
+        "documents": rep.docs,
+        "seconds": round(time.perf_counter() - started, 1),
+        "cpu_seconds": round(cpu, 1),
+        "cpu_ms_per_doc": round(cpu / max(rep.docs, 1) * 1000, 3),
+        "trained_docs": rep.trained_docs,
+        "workers": os.environ.get("IPOFFICE_INDEX_WORKERS", "auto"),
+        "load_avg": [round(load0, 1), round(os.getloadavg()[0], 1)],
+    }
+
+
 def priorart_latency(store: Any, queries: list[str]) -> dict[str, Any]:
     try:
         from ipoffice.search.priorart import PriorArtQuery, prior_art
@@ -371,6 +402,33 @@ def priorart_latency(store: Any, queries: list[str]) -> dict[str, Any]:
         return {"failed": repr(exc)}
 
 
+def priorart_only(store: Any, queries: list[str], result: dict[str, Any], save: Callable[[], None]) -> int:
+    """Prior-art end to end on a kept store (``--home`` of an earlier run with ``--keep``): its dense index
+    is built first when it has none (timed), an existing one is reused."""
+    from sqlalchemy import func, select
+
+    from ipoffice.core import tables as t
+    from ipoffice.search.dense import STATE_FILE, dense_path
+
+    try:
+        with store.session() as s:
+            n = s.scalar(select(func.count(t.PatentDocument.id))) or 0
+        if not n:
+            print(f"--priorart-only: no documents in the store of {store.home}; give --home of a kept run")
+            return 2
+        if not (dense_path(store.home) / STATE_FILE).exists():
+            result[f"dense_build_{n}"] = dense_build(store)
+            save()
+        result[f"priorart_{n}"] = priorart_latency(store, queries)
+        save()
+    finally:
+        store.engine.dispose()
+    for k in sorted(result):
+        if k.startswith(("dense_build", "priorart_")):
+            print(f"{k}: {result[k]}")
+    return 0
+
+
 # --------------------------------------------------------------------------- main
 
 
@@ -381,11 +439,23 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--large", type=int, default=1_000_000, help="0: skip the large index and the update")
     ap.add_argument("--update-docs", type=int, default=1000)
     ap.add_argument("--queries", type=int, default=200)
-    ap.add_argument("--priorart-docs", type=int, default=0, help="store size for prior-art end to end (0: skip)")
+    ap.add_argument(
+        "--priorart-docs",
+        type=int,
+        default=0,
+        help="prior-art end to end (dense index built first) on the store of --build-docs (any value up to it), "
+        "or of --mid or --large (that value); 0: skip",
+    )
     ap.add_argument("--home", type=Path)
     ap.add_argument("--keep", action="store_true")
     ap.add_argument("--skip-latency", action="store_true", help="only build and update speed (no query latency)")
     ap.add_argument("--no-merge-wait", action="store_true", help="update: commit without waiting for merges")
+    ap.add_argument(
+        "--priorart-only",
+        action="store_true",
+        help="with --home of a kept run: only prior-art end to end on that store (its dense index built first "
+        "when it has none)",
+    )
     ap.add_argument("--seed", type=int, default=11)
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "out" / "search_scale.json")
     args = ap.parse_args(argv)
@@ -421,6 +491,8 @@ def main(argv: list[str] | None = None) -> int:
         "mean_chars": round(statistics.fmean(len(q) for q in queries)),
     }
     store = open_store(home)
+    if args.priorart_only:
+        return priorart_only(store, queries, result, save)
     try:
         with Progress() as progress:
             # 1. the real build path
@@ -448,6 +520,8 @@ def main(argv: list[str] | None = None) -> int:
                 result[f"lexical_{args.build_docs}"] = lexical_latency(store, queries)
                 save()
             if args.priorart_docs and args.priorart_docs <= args.build_docs:
+                result[f"dense_build_{args.build_docs}"] = dense_build(store)
+                save()
                 result[f"priorart_{args.build_docs}"] = priorart_latency(store, queries)
                 save()
             # 3. grow the store, index everything straight, at each size
@@ -477,6 +551,11 @@ def main(argv: list[str] | None = None) -> int:
                 save()
                 if not args.skip_latency:
                     result[f"lexical_{size}"] = lexical_latency(store, queries)
+                    save()
+                if args.priorart_docs == size:  # the dense index of this store, then prior-art end to end
+                    result[f"dense_build_{size}"] = dense_build(store)
+                    save()
+                    result[f"priorart_{size}"] = priorart_latency(store, queries)
                     save()
             if args.large > args.build_docs:
                 # 4. incremental update of new documents into the large index
@@ -518,7 +597,7 @@ def main(argv: list[str] | None = None) -> int:
         if k.startswith(("lexical_", "priorart_")):
             print(f"{k}: {result[k]}")
     for k in sorted(result):
-        if k.startswith(("straight_index", "update")):
+        if k.startswith(("straight_index", "update", "dense_build")):
             print(f"{k}: {result[k]}")
     print(f"written to {args.out}")
     return 0
