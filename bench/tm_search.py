@@ -232,6 +232,10 @@ def main() -> None:
     if meta and meta.get("marks") == len(register) and meta.get("format") == tmi.FORMAT:
         meta["bytes"] = tmi.index_bytes(root)
         print(f"reusing the index in {root} (same register)")
+        t1 = time.perf_counter()
+        added = tmi.add_profiles(root)
+        if added:  # an index written before it kept transliteration profiles
+            print(f"transliteration profiles added for {added:,} marks in {time.perf_counter() - t1:.0f}s")
     else:
         with Progress() as bar:
             task = bar.add_task("index keys", total=len(register))

@@ -119,6 +119,42 @@ def test_indexed_search_returns_what_the_exhaustive_search_returns(register):
     assert checked == 24 and hits >= 24  # the sample has neighbours: real hits were compared
 
 
+def test_stored_transliteration_profiles(register, tmp_path):
+    """Each mark's stored profile is its profile; an index written before profiles were kept (files removed)
+    searches the same, profiling candidates from their text, and ``add_profiles`` writes them in place."""
+    import shutil
+
+    from ipoffice.trademarks import translit
+
+    rows, idx = register
+    seg = idx.segments[0]
+    for i in range(0, len(seg.ids), 7):
+        mark = seg.text("marks", i)
+        stored = seg.text("translit", i)
+        assert translit.decode(stored) == translit.profile(mark), mark
+    assert any(translit.decode(seg.text("translit", i))[0] for i in range(len(seg.ids)))
+    assert any(translit.decode(seg.text("translit", i))[1] for i in range(len(seg.ids)))
+
+    old = tmp_path / "old"
+    shutil.copytree(idx.root, old)
+    (seg_dir,) = [p for p in old.iterdir() if p.is_dir()]
+    for f in ("translit.bin", "translit_off.npy"):
+        (seg_dir / f).unlink()
+    bare = tmi.TrademarkIndex.open(old)
+    assert bare.segments[0].translit_off is None
+    rnd = random.Random(5)
+    for base in rnd.sample(rows, 8):
+        q = ConflictQuery(mark=base.mark, classes={base.classes[0]}, top=10)
+        want, got = _both(rows, bare, q)
+        assert got["results"] == want["results"], base.mark
+    assert tmi.add_profiles(old, workers=1) == len(seg.ids)
+    assert tmi.add_profiles(old, workers=1) == 0
+    again = tmi.TrademarkIndex.open(old).segments[0]
+    assert [again.text("translit", i) for i in range(0, len(seg.ids), 50)] == [
+        seg.text("translit", i) for i in range(0, len(seg.ids), 50)
+    ]
+
+
 def test_every_labelled_similar_pair_shares_a_key():
     """The keys reach every rule that found a labelled pair similar (a key gap would lose hits)."""
     import yaml

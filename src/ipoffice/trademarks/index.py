@@ -138,33 +138,69 @@ def _classes_of(mask: int) -> tuple[int, ...]:
 # --------------------------------------------------------------------------------------------- writing
 
 
-def _key_worker(marks: list[str]) -> list[np.ndarray]:
-    return [mark_hashes(m) for m in marks]
+def _key_worker(marks: list[str]) -> list[tuple[np.ndarray, str]]:
+    from ipoffice.trademarks.translit import encode_mark
+
+    return [(mark_hashes(m), encode_mark(m)) for m in marks]
 
 
-def compute_hashes(marks: list[str], *, workers: int | None = None, progress: Callable[[int], None] | None = None):
-    """Key hashes of each mark, in ``workers`` processes (default: the CPUs) for large registers."""
+def _profile_worker(marks: list[str]) -> list[str]:
+    from ipoffice.trademarks.translit import encode_mark
+
+    return [encode_mark(m) for m in marks]
+
+
+def _in_pool(fn: Callable[[list[str]], list[Any]], marks: list[str], workers: int | None, progress) -> list[Any]:  # noqa: ANN001
+    """``fn`` over chunks of ``marks``, in ``workers`` processes (default: the CPUs) for large registers."""
     workers = workers or min(os.cpu_count() or 1, 4)
     chunk = 2000
     parts = [marks[i : i + chunk] for i in range(0, len(marks), chunk)]
-    out: list[np.ndarray] = []
+    out: list[Any] = []
     if workers <= 1 or len(marks) < 5000:
         for p in parts:
-            out += _key_worker(p)
+            out += fn(p)
             if progress:
                 progress(len(p))
         return out
     import multiprocessing as mp
 
     with mp.get_context("fork").Pool(workers) as pool:
-        for res in pool.imap(_key_worker, parts):
+        for res in pool.imap(fn, parts):
             out += res
             if progress:
                 progress(len(res))
     return out
 
 
-def _write_segment(path: Path, rows: list[RegisterMark], key_hashes: list[np.ndarray], vocab: dict[str, int]) -> int:
+def compute_hashes(
+    marks: list[str], *, workers: int | None = None, progress: Callable[[int], None] | None = None
+) -> tuple[list[np.ndarray], list[str]]:
+    """Key hashes and transliteration profiles (``translit.encode_mark``) of each mark."""
+    res = _in_pool(_key_worker, marks, workers, progress)
+    return [h for h, _p in res], [p for _h, p in res]
+
+
+def _write_texts(path: Path, name: str, texts: list[str]) -> None:
+    """A column of texts: their UTF-8 bytes end to end (``name.bin``) and the offsets (``name_off.npy``, written
+    last: a reader takes the column as present once both are)."""
+    enc = [t.encode("utf-8") for t in texts]
+    off = np.zeros(len(texts) + 1, dtype=np.int64)
+    np.cumsum([len(e) for e in enc], out=off[1:])
+    tmp = path / f".{name}.bin.tmp"
+    tmp.write_bytes(b"".join(enc))
+    os.replace(tmp, path / f"{name}.bin")
+    tmp_off = path / f".{name}_off.npy"
+    np.save(tmp_off, off)
+    os.replace(tmp_off, path / f"{name}_off.npy")
+
+
+def _write_segment(
+    path: Path,
+    rows: list[RegisterMark],
+    key_hashes: list[np.ndarray],
+    vocab: dict[str, int],
+    profiles: list[str],
+) -> int:
     """Write one segment; returns its number of postings."""
     path.mkdir(parents=True)
     n = len(rows)
@@ -184,11 +220,8 @@ def _write_segment(path: Path, rows: list[RegisterMark], key_hashes: list[np.nda
             b = vocab[g]
             gmask[i, b // 64] |= np.uint64(1 << (b % 64))
     for name, texts in (("marks", [r.mark for r in rows]), ("numbers", [r.number for r in rows])):
-        enc = [t.encode("utf-8") for t in texts]
-        off = np.zeros(n + 1, dtype=np.int64)
-        np.cumsum([len(e) for e in enc], out=off[1:])
-        (path / f"{name}.bin").write_bytes(b"".join(enc))
-        np.save(path / f"{name}_off.npy", off)
+        _write_texts(path, name, texts)
+    _write_texts(path, "translit", profiles)
     lens = np.fromiter((len(h) for h in key_hashes), dtype=np.int64, count=n)
     khash = np.concatenate(key_hashes) if n else np.zeros(0, dtype=np.uint64)
     kpos = np.repeat(np.arange(n, dtype=np.int32), lens)
@@ -241,13 +274,13 @@ def build_from_rows(
     """(Re)build the index at ``root`` from register rows; returns the meta (counts, sizes, seconds)."""
     t0 = time.perf_counter()
     rows = [r for r in rows if r.mark]
-    hs = compute_hashes([r.mark for r in rows], workers=workers, progress=progress)
+    hs, ps = compute_hashes([r.mark for r in rows], workers=workers, progress=progress)
     keep = [i for i, h in enumerate(hs) if len(h)]
-    rows, hs = [rows[i] for i in keep], [hs[i] for i in keep]
+    rows, hs, ps = [rows[i] for i in keep], [hs[i] for i in keep], [ps[i] for i in keep]
     root.mkdir(parents=True, exist_ok=True)
     stamp = f"seg-{time.time_ns()}"
     vocab: dict[str, int] = {}
-    postings = _write_segment(root / stamp, rows, hs, vocab)
+    postings = _write_segment(root / stamp, rows, hs, vocab, ps)
     old = read_meta(root) or {}
     wm = watermark or Watermark(max((r.id for r in rows), default=0), "", len(rows))
     meta = {
@@ -274,12 +307,12 @@ def append_rows(root: Path, rows: list[RegisterMark], watermark: Watermark) -> d
     if meta is None:
         return build_from_rows(root, rows, watermark=watermark)
     rows = [r for r in rows if r.mark]
-    hs = compute_hashes([r.mark for r in rows])
+    hs, ps = compute_hashes([r.mark for r in rows])
     keep = [i for i, h in enumerate(hs) if len(h)]
-    rows, hs = [rows[i] for i in keep], [hs[i] for i in keep]
+    rows, hs, ps = [rows[i] for i in keep], [hs[i] for i in keep], [ps[i] for i in keep]
     vocab = {g: i for i, g in enumerate(meta["groups"])}
     stamp = f"seg-{time.time_ns()}"
-    postings = _write_segment(root / stamp, rows, hs, vocab)
+    postings = _write_segment(root / stamp, rows, hs, vocab, ps)
     meta["segments"].append(stamp)
     meta["groups"] = list(vocab)
     meta["postings"] += postings
@@ -287,6 +320,23 @@ def append_rows(root: Path, rows: list[RegisterMark], watermark: Watermark) -> d
     meta["watermark"] = watermark.__dict__
     _write_meta(root, meta)
     return meta
+
+
+def add_profiles(root: Path, *, workers: int | None = None, progress: Callable[[int], None] | None = None) -> int:
+    """Write the transliteration profiles of segments written before the index kept them (an index of format 2
+    from an earlier release); returns how many marks were profiled. The search works without them (it profiles
+    each candidate from its text), only slower, so this is an upgrade in place rather than a rebuild."""
+    meta = read_meta(root)
+    done = 0
+    for name in (meta or {}).get("segments", []):
+        path = root / name
+        if (path / "translit_off.npy").exists():
+            continue
+        seg = _Segment.load(path)
+        marks = [seg.text("marks", i) for i in range(len(seg.ids))]
+        _write_texts(path, "translit", _in_pool(_profile_worker, marks, workers, progress))
+        done += len(marks)
+    return done
 
 
 def index_bytes(root: Path) -> int:
@@ -404,6 +454,7 @@ def _update(session, root: Path) -> dict[str, Any]:  # noqa: ANN001
     meta = read_meta(root)
     if meta is None or meta.get("format") != FORMAT:
         return _build(session, root) | {"action": "built"}
+    add_profiles(root)
     old = Watermark(**meta["watermark"])
     wm = _store_watermark(session)
     if (wm.max_id, wm.max_updated) == (old.max_id, old.max_updated):
@@ -434,6 +485,8 @@ class _Segment:
     numbers: np.memmap
     numbers_off: np.ndarray
     live: np.ndarray | None = None  # False where a later segment holds the mark
+    translit: np.ndarray | None = None  # profiles (``translit.encode_mark``); None in segments written before them
+    translit_off: np.ndarray | None = None
 
     @classmethod
     def load(cls, path: Path) -> _Segment:
@@ -447,6 +500,7 @@ class _Segment:
                 return np.zeros(0, dtype=np.uint8)
             return np.asarray(np.memmap(p, dtype=np.uint8, mode="r"))
 
+        has_profiles = (path / "translit_off.npy").exists()
         return cls(
             path,
             arr("ids"),
@@ -460,10 +514,16 @@ class _Segment:
             arr("marks_off"),
             blob("numbers"),
             arr("numbers_off"),
+            translit=blob("translit") if has_profiles else None,
+            translit_off=arr("translit_off") if has_profiles else None,
         )
 
     def text(self, which: str, i: int) -> str:
-        data, off = (self.marks, self.marks_off) if which == "marks" else (self.numbers, self.numbers_off)
+        data, off = {
+            "marks": (self.marks, self.marks_off),
+            "numbers": (self.numbers, self.numbers_off),
+            "translit": (self.translit, self.translit_off),
+        }[which]
         return data[int(off[i]) : int(off[i + 1])].tobytes().decode("utf-8")
 
 
@@ -472,6 +532,12 @@ class LazyMark:
     whether it shares a group asked); its goods are read when it is judged."""
 
     __slots__ = ("_full", "_idx", "_row", "_seg", "filing_date", "mark", "number", "shares_group", "status")
+
+    @property
+    def translit(self) -> str | None:
+        """The stored transliteration profile (``translit.decode``), None where the segment has none."""
+        s = self._idx.segments[self._seg]
+        return s.text("translit", self._row) if s.translit_off is not None else None
 
     def __init__(self, idx: TrademarkIndex, seg: int, row: int, shares_group: bool):
         s = idx.segments[seg]

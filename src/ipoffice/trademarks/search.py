@@ -19,7 +19,6 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import select
@@ -27,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from ipoffice.core import tables as t
 from ipoffice.core.roles import Actor, check, permission
+from ipoffice.trademarks import translit
 from ipoffice.trademarks.index import (
     GoodsFilter,
     RegisterMark,
@@ -200,76 +200,23 @@ def _weak_bound(on: dt.date | None) -> float:
     return max([TRANSLIT_SCORE] + [rules[c].score for c in ("tmg2021-5.5.1.6", "tmg2021-5.5.3.3") if c in rules])
 
 
-@lru_cache(maxsize=100_000)
-def _han_profile(han: str) -> tuple[tuple[str, str, str], ...]:
-    """(text, pinyin skeleton, pinyin) of a Chinese part and of its core, as ``_Judge.cross`` tries them."""
-    from ipoffice.trademarks.keys import _judge
-    from ipoffice.trademarks.phonetic import pinyin_of, pinyin_skeleton
-
-    core, _ = _judge().strip_han(han, min_core=1)
-    return tuple((h, pinyin_skeleton(h), "".join(pinyin_of(h))) for h in dict.fromkeys((han, core)))
-
-
-@lru_cache(maxsize=100_000)
-def _latin_profile(latin: str, words: tuple[str, ...]) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    """(text, skeleton variants) of a Latin part, its core and single words, as ``_Judge.cross`` tries them."""
-    from ipoffice.trademarks.keys import _judge
-    from ipoffice.trademarks.phonetic import latin_skeleton
-
-    j = _judge()
-    lcore, _ = j.strip_latin(words)
-    core_ws = j.latin_core_words(words)
-    singles = [w for w in core_ws if len(w) >= 4 and w.isalpha()] if len(core_ws) <= 2 else []
-    out = []
-    for lat in dict.fromkeys((latin, lcore, *singles)):
-        sk = latin_skeleton(lat)
-        variants = (sk, sk[1:]) if sk.startswith("H") and len(sk) > 1 else (sk,)
-        out.append((lat, variants))
-    return tuple(out)
-
-
 def translit_best(han: str, latin: str, words: tuple[str, ...], at_least: float | None = None) -> float:
-    """What ``_Judge.cross`` scores as transliteration for this Chinese/Latin pair: the best of
-    ``phonetic.transliteration_similarity`` over its variants, from skeletons computed once per text
-    (tests/trademarks/test_tm_index.py checks it against the function itself).
-
-    ``at_least``: only whether the best reaches it matters; alignments stop once they cannot, and the
-    first variant that reaches it is returned (the value is then exact for that variant, a lower bound
-    of the best)."""
-    from ipoffice.trademarks.phonetic import _COMPATIBLE, _skeleton_distance, jaro_winkler
-
-    best = 0.0
-    for _h, a, py in _han_profile(han):
-        if not a:
-            continue
-        for lat, variants in _latin_profile(latin, words):
-            for b in variants:
-                if not b or (a[0].upper() != b[0] and frozenset((a[0], b[0])) not in _COMPATIBLE):
-                    continue
-                if (len(a.replace("n", "")) < 2 or len(b) < 2) and jaro_winkler(py, lat.lower()) < 0.8:
-                    continue
-                m = max(len(a), len(b))
-                limit = None if at_least is None else (1 - at_least) * m + 1e-9
-                best = max(best, 1 - _skeleton_distance(a, b, limit) / m)
-                if at_least is not None and best >= at_least:
-                    return best
-    return best
+    """What ``_Judge.cross`` scores as transliteration for this Chinese/Latin pair (``translit.best`` on their
+    profiles; tests/trademarks/test_tm_index.py checks it against ``phonetic.transliteration_similarity``)."""
+    return translit.best(translit.han_profile(han), translit.latin_profile(latin, words), at_least)
 
 
-@lru_cache(maxsize=200_000)
-def _normal(mark: str):  # noqa: ANN202 - NormalizedMark
-    from ipoffice.trademarks.normalize import normalize
-
-    return normalize(mark)
-
-
-def _translit_possible(a, b) -> bool:  # noqa: ANN001 - NormalizedMark x2
+def _translit_possible(qp: translit.Profile, tm: Any) -> bool:
+    """Whether a candidate can be a transliteration of the application (profile stored in the index, or made
+    from its text for a candidate that has none)."""
     from ipoffice.trademarks.similarity import _TRANSLIT_MIN
 
-    for x, y in ((a, b), (b, a)):
-        if x.han and y.alnum and translit_best(x.han, y.alnum, tuple(y.words), _TRANSLIT_MIN) >= _TRANSLIT_MIN:
-            return True
-    return False
+    stored = getattr(tm, "translit", None)
+    try:
+        tp = translit.decode(stored) if stored is not None else translit.profile(tm.mark)
+    except ValueError:
+        return False
+    return translit.possible(qp, tp, _TRANSLIT_MIN)
 
 
 def judge_split(
@@ -299,7 +246,10 @@ def judge_split(
     keys = {False: sorted(map(_order, hits)), True: sorted(map(_order, dead))}
     bound = _weak_bound(on)
     sound_bound = min(bound, TRANSLIT_SCORE)  # sharing no meaning key, only a transliteration can link them
-    qn = _normal(q.mark)
+    try:
+        qp = translit.profile(q.mark)
+    except ValueError:
+        qp = ((), ())
     for tm, by_meaning in weak:
         is_dead = tm.status in DEAD
         if is_dead and not q.include_dead:
@@ -321,10 +271,7 @@ def judge_split(
                 continue
             if full[is_dead]:
                 continue  # the list is full of hits above any transliteration this late in the order
-            try:
-                if not _translit_possible(qn, _normal(tm.mark)):
-                    continue
-            except ValueError:
+            if not _translit_possible(qp, tm):
                 continue
         h, d = judge(q, [tm], on=on, linked=linked)
         for x in h + d:

@@ -1,0 +1,142 @@
+"""The transliteration pre-test of the conflict search, on profiles computed once per mark.
+
+A register mark that shares only transliteration keys with the application (耐克 / NIKE: ``keys.tkh:`` against
+``tkl:``) can only be a transliteration (guideline 5.1.6), and ``similarity._Judge.cross`` scores that with
+``phonetic.transliteration_similarity`` over a few variants: the Chinese text and its core, the Latin text, its
+core and single words, a Latin initial H dropped. The keys are broad on purpose (one consonant deleted, two
+swapped for compatible ones), so most such candidates fail the score; judging them in full (``compare``) would
+cost a millisecond each. This module decides it first, from a **profile** per mark: the consonant skeletons and
+pinyin of the Chinese variants, the skeleton variants of the Latin ones.
+
+Why profiles are stored: at 1M marks a query meets some 450 of these candidates, and normalising each one's text
+and computing its skeletons took about a third of the search's time (``bench/tm_search.py`` profile, session 12).
+The index keeps each mark's profile as text beside the mark (``index._Segment``), so the test only aligns
+skeletons; the alignments themselves repeat across marks (short class strings such as ``TSL``) and are cached.
+
+``best`` gives what ``cross`` scores as transliteration (tests/trademarks/test_tm_index.py compares it with
+``phonetic.transliteration_similarity`` itself).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+#: (consonant skeleton, pinyin) of the Chinese text and of its core
+HanProfile = tuple[tuple[str, str], ...]
+#: (lower-case text, skeleton variants) of the Latin text, its core and its single words
+LatinProfile = tuple[tuple[str, tuple[str, ...]], ...]
+Profile = tuple[HanProfile, LatinProfile]
+
+# separators of the stored form: ASCII control characters, never in a skeleton, pinyin or normalised Latin text
+_PART, _ENTRY, _FIELD, _VARIANT = "\x1f", "\x1e", "\x1d", "\x1c"
+
+
+@lru_cache(maxsize=100_000)
+def han_profile(han: str) -> HanProfile:
+    """(pinyin skeleton, pinyin) of a Chinese part and of its core, as ``_Judge.cross`` tries them."""
+    from ipoffice.trademarks.keys import _judge
+    from ipoffice.trademarks.phonetic import pinyin_of, pinyin_skeleton
+
+    if not han:
+        return ()
+    core, _ = _judge().strip_han(han, min_core=1)
+    return tuple((pinyin_skeleton(h), "".join(pinyin_of(h))) for h in dict.fromkeys((han, core)))
+
+
+@lru_cache(maxsize=100_000)
+def latin_profile(latin: str, words: tuple[str, ...]) -> LatinProfile:
+    """(text, skeleton variants) of a Latin part, its core and single words, as ``_Judge.cross`` tries them."""
+    from ipoffice.trademarks.keys import _judge
+    from ipoffice.trademarks.phonetic import latin_skeleton
+
+    if not latin:
+        return ()
+    j = _judge()
+    lcore, _ = j.strip_latin(words)
+    core_ws = j.latin_core_words(words)
+    singles = [w for w in core_ws if len(w) >= 4 and w.isalpha()] if len(core_ws) <= 2 else []
+    out = []
+    for lat in dict.fromkeys((latin, lcore, *singles)):
+        sk = latin_skeleton(lat)
+        variants = (sk, sk[1:]) if sk.startswith("H") and len(sk) > 1 else (sk,)
+        out.append((lat.lower(), variants))
+    return tuple(out)
+
+
+@lru_cache(maxsize=200_000)
+def profile(mark: str) -> Profile:
+    """The profile of a mark's text (raises ValueError where ``normalize`` does)."""
+    from ipoffice.trademarks.normalize import normalize
+
+    n = normalize(mark)
+    return han_profile(n.han or ""), latin_profile(n.alnum or "", tuple(n.words))
+
+
+def encode(p: Profile) -> str:
+    han, latin = p
+    return (
+        _ENTRY.join(f"{a}{_FIELD}{py}" for a, py in han)
+        + _PART
+        + _ENTRY.join(f"{lat}{_FIELD}{_VARIANT.join(vs)}" for lat, vs in latin)
+    )
+
+
+def decode(s: str) -> Profile:
+    han_s, _, latin_s = s.partition(_PART)
+    han = tuple(tuple(e.split(_FIELD, 1)) for e in han_s.split(_ENTRY)) if han_s else ()
+    latin = []
+    if latin_s:
+        for e in latin_s.split(_ENTRY):
+            lat, _, vs = e.partition(_FIELD)
+            latin.append((lat, tuple(vs.split(_VARIANT))))
+    return han, tuple(latin)  # type: ignore[return-value]
+
+
+def encode_mark(mark: str) -> str:
+    """The stored form of a mark's profile; empty for text ``normalize`` refuses (never a transliteration)."""
+    try:
+        return encode(profile(mark))
+    except ValueError:
+        return _PART
+
+
+@lru_cache(maxsize=500_000)
+def _aligned(a: str, b: str, at_least: float | None) -> float:
+    """1 - skeleton distance / longer length; with ``at_least``, a value below it as soon as it cannot reach it."""
+    from ipoffice.trademarks.phonetic import _skeleton_distance
+
+    m = max(len(a), len(b))
+    limit = None if at_least is None else (1 - at_least) * m + 1e-9
+    return 1 - _skeleton_distance(a, b, limit) / m
+
+
+def best(han: HanProfile, latin: LatinProfile, at_least: float | None = None) -> float:
+    """The best transliteration score over the variants (``phonetic.transliteration_similarity``).
+
+    ``at_least``: only whether the best reaches it matters; alignments stop once they cannot, and the first
+    variant that reaches it is returned (the value is then exact for that variant, a lower bound of the best)."""
+    from ipoffice.trademarks.phonetic import _COMPATIBLE, jaro_winkler
+
+    top = 0.0
+    for a, py in han:
+        if not a:
+            continue
+        a0 = a[0]
+        short_a = len(a.replace("n", "")) < 2
+        for lat, variants in latin:
+            for b in variants:
+                if not b or (a0.upper() != b[0] and frozenset((a0, b[0])) not in _COMPATIBLE):
+                    continue
+                if (short_a or len(b) < 2) and jaro_winkler(py, lat) < 0.8:
+                    continue
+                top = max(top, _aligned(a, b, at_least))
+                if at_least is not None and top >= at_least:
+                    return top
+    return top
+
+
+def possible(p: Profile, q: Profile, at_least: float) -> bool:
+    """Whether either mark's Chinese can transliterate the other's Latin with a score of ``at_least``."""
+    return (bool(p[0] and q[1]) and best(p[0], q[1], at_least) >= at_least) or (
+        bool(q[0] and p[1]) and best(q[0], p[1], at_least) >= at_least
+    )
