@@ -71,6 +71,22 @@ def test_index_terms_are_the_analyzers_terms(abstracts, dictionary, tmp_path):
         analysis.set_user_dictionary(None)
 
 
+def test_main_terms_are_the_analyzers_words(abstracts):
+    """`main_terms` (the dense model's tokenizer) gives the words of ``analyze(extras=False)``, in order, and
+    `crosslang.bilingual_tokens` (cached per word) what the word-by-word definition gives."""
+    from ipoffice.search import crosslang
+
+    for values in _fields(abstracts):
+        text = "\n".join(values)
+        words = [w for w, _p, _s, _e, _m in analysis.analyze(text, extras=False, offsets=False)[0]]
+        assert analysis.main_terms(text) == words, text
+        plain: list[str] = []
+        for w in words:
+            if crosslang.content_word(w):
+                plain += [w, *crosslang.zh_to_en(w)] if analysis.has_cjk(w) else [w]
+        assert crosslang.bilingual_tokens(text) == plain
+
+
 def _plain_fold(text: str) -> str:
     folded = unicodedata.normalize("NFKC", text).lower()
     if len(folded) != len(text):

@@ -215,3 +215,43 @@ def test_parallel_index_build_matches_the_serial_one(tmp_path, shared_data, monk
     assert hits() == want and any(want.values())
     assert ix.check_index(store).ok
     store.engine.dispose()
+
+
+def test_parallel_dense_build_matches_the_serial_one(tmp_path, shared_data, monkeypatch):
+    """`build_dense` tokenizes and encodes in worker processes on a large store; the vectors and metadata
+    must be those one process makes."""
+    import numpy as np
+
+    from ipoffice.core.store import open_store
+    from ipoffice.ingest.runner import import_path
+    from ipoffice.search import dense
+    from ipoffice.search import index as ix
+
+    store = open_store(tmp_path / "home")
+    for rel in (
+        "patents/uspto-grant-xml/patentprocessor-ipg-slices/ipg120103.small.xml",
+        "patents/cn/cnipa-xml-new-business-ns",
+    ):
+        import_path(store, shared_data / rel)
+    monkeypatch.setenv("IPOFFICE_INDEX_WORKERS", "0")
+    dense.build_dense(store)  # trains the model (and encodes from memory)
+    serial = dense.build_dense(store)  # the model kept: every document read and encoded again
+    assert not serial.trained
+
+    def snapshot() -> tuple[dict[str, list], dict[int, np.ndarray]]:
+        d = dense.DenseIndex(store.home)
+        m = np.load(dense.dense_path(store.home) / dense.META_FILE)
+        meta = {k: m[k].tolist() for k in ("keys", "day", "flag", "hash", "lang")}
+        return meta, {int(k): np.asarray(d.vectors.get(int(k))) for k in m["keys"]}
+
+    want_meta, want_vecs = snapshot()
+    monkeypatch.setattr(ix, "PARALLEL_MIN_DOCS", 1)
+    monkeypatch.setenv("IPOFFICE_INDEX_WORKERS", "2")
+    parallel = dense.build_dense(store)
+    assert parallel.docs == serial.docs > 20
+    got_meta, got_vecs = snapshot()
+    assert got_meta == want_meta
+    assert got_vecs.keys() == want_vecs.keys()
+    for k, v in want_vecs.items():
+        assert np.allclose(got_vecs[k], v, atol=1e-6), k
+    store.engine.dispose()

@@ -628,6 +628,30 @@ def index_terms(values: Iterable[str]) -> tuple[list[str], list[int]]:
     return words, positions
 
 
+def main_terms(text: str) -> list[str]:
+    """The main terms of ``text`` in order: the words of ``analyze(text, extras=False, offsets=False)``
+    (stems; jieba words for Chinese), with every Han run of the text cut in one call to the segmenter and
+    its Latin words stemmed in one call. The dense model's inner loop (``crosslang.bilingual_tokens``)."""
+    current_segmenter()  # first: switching dictionaries empties the caches
+    folded, _ = fold(text, offsets=False)
+    if not has_cjk(folded):
+        latin = _LATIN_RE.findall(folded)
+        return stem(latin) if latin else []
+    toks = _TOKEN_RE.findall(folded)
+    cut = iter(current_segmenter().cut(" ".join([run for run, _w in toks if run])))
+    stems = iter(stem([w for run, w in toks if not run]))
+    out: list[str] = []
+    for run, _w in toks:
+        if run:
+            for word in cut:
+                if word == " ":
+                    break
+                out.append(word)
+        else:
+            out.append(next(stems))
+    return out
+
+
 def query_tokens(text: str) -> list[str]:
     """The terms a query word or phrase stands for, in order (stems; jieba words for Chinese)."""
     return [t[0] for t in analyze(text, 0, extras=False)[0]]

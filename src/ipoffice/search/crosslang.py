@@ -28,7 +28,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from ipoffice.core.lexicons import cedict_available, cedict_path
-from ipoffice.search.analysis import analyze, has_cjk, stem
+from ipoffice.search.analysis import has_cjk, main_terms, stem
 
 __all__ = [
     "STOP_EN",
@@ -263,14 +263,20 @@ def bilingual_tokens(text: str) -> list[str]:
     """Content tokens of ``text`` in the shared space: English stems as they are; a Chinese word as
     itself *and* as the English stems CEDICT gives it. Order follows the text."""
     out: list[str] = []
-    append = out.append
-    for w, _pos, _s, _e, _main in analyze(text, extras=False, offsets=False)[0]:
-        if not content_word(w):
-            continue
-        append(w)
-        if has_cjk(w):
-            out.extend(zh_to_en(w))
+    cache = _bilingual_cache
+    for w in main_terms(text):
+        toks = cache.get(w)
+        if toks is None:
+            toks = ((w, *zh_to_en(w)) if has_cjk(w) else (w,)) if content_word(w) else ()
+            if len(cache) > 500_000:
+                cache.clear()
+            cache[w] = toks
+        out += toks
     return out
+
+
+#: a word's tokens in the shared space (none for a stop word): words repeat, the dictionary look-ups need not
+_bilingual_cache: dict[str, tuple[str, ...]] = {}
 
 
 def translate_terms(terms: Iterable[str], known: Callable[[str], bool] | None = None) -> dict[str, list[str]]:
