@@ -430,7 +430,10 @@ def generate(n: int, out: Path, seed: int = 3, progress: Any = None, vary: float
     flush()
     total = con.execute("SELECT count(*) FROM rec").fetchone()[0]
     # rows were inserted in doc_id order, and COPY keeps insertion order: no sort of a million JSON strings
-    con.execute(f"COPY rec TO '{out / 'records.parquet'}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 20000)")
+    # one thread, small row groups: a group of filings' JSON is what COPY holds in memory (20,000 of them
+    # overflowed the 512 MB limit at a million filings)
+    con.execute("SET threads=1")
+    con.execute(f"COPY rec TO '{out / 'records.parquet'}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 2048)")
     con.close()
     (out / "generate.duckdb").unlink(missing_ok=True)
     shutil.rmtree(out / "generate.spill", ignore_errors=True)
