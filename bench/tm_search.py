@@ -1,6 +1,6 @@
 """Trademark conflict search at scale: online search latency against a 1M-mark register, with goods filters.
 
-    .venv/bin/python bench/tm_search.py [--marks 1000000] [--queries 300] [--check 0] [--keep DIR]
+    .venv/bin/python bench/tm_search.py [--marks 1000000] [--queries 300] [--check 0] [--keep DIR] [--profile N]
                                         [--json bench/out/tm_search.json]
 
 The register is built from real marks (../shared/data/trademarks, see SOURCES.md): the Chinese brand and
@@ -208,6 +208,7 @@ def main() -> None:
     ap.add_argument("--check", type=int, default=0, help="queries also run exhaustively (recall check)")
     ap.add_argument("--keep", type=Path, help="build the index here and keep it (default: a temp folder)")
     ap.add_argument("--json", type=Path)
+    ap.add_argument("--profile", type=int, default=0, help="print the N costliest functions of the timed queries")
     args = ap.parse_args()
 
     from ipoffice.core.roles import SYSTEM
@@ -258,10 +259,17 @@ def main() -> None:
         conflict_search(s, SYSTEM, ConflictQuery(mark="蓝月亮", classes={3}), index=idx)  # warm-up: rules, lexicons
         conflict_search(s, SYSTEM, ConflictQuery(mark="蓝月亮", groups={"0306"}), index=idx)  # the goods table
         conflict_search(s, SYSTEM, ConflictQuery(mark="HORSE HOUSE", classes={25}), index=idx)  # English lexicon
+        import cProfile
+
+        prof = cProfile.Profile() if args.profile else None
         for qd in queries:
             q = ConflictQuery(mark=qd["mark"], classes=set(qd["classes"]), groups=set(qd["groups"]))
             t1 = time.perf_counter()
+            if prof:
+                prof.enable()
             res = conflict_search(s, SYSTEM, q, index=idx)
+            if prof:
+                prof.disable()
             ms = (time.perf_counter() - t1) * 1000
             lat["all"].append(ms)
             lat[qd["kind"]].append(ms)
@@ -295,6 +303,10 @@ def main() -> None:
         "missed": missed,
     }
     print(json.dumps(figures, ensure_ascii=False, indent=1))
+    if prof:  # the latencies above then include the profiler's overhead (~20 %)
+        import pstats
+
+        pstats.Stats(prof).sort_stats("cumulative").print_stats(args.profile)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(figures, ensure_ascii=False, indent=1), encoding="utf-8")
