@@ -37,7 +37,7 @@ def test_recall_at_10_small(bench, shared_data):
         assert rp["recall@10"] >= 0.7, (mode, m["misses"])
 
 
-def test_goods_map_small(bench):
+def test_goods_map_small(bench, shared_data):
     _, tm_goods_map = bench
     items = tm_goods_map.cnipa_2017()
     assert len(items) > 11000
