@@ -12,6 +12,9 @@ numpy arrays opened memory-mapped (``np.load(mmap_mode="r")``):
 - per mark: ``ids`` (trademarks.id), ``cmask`` (Nice classes as a 45-bit mask), ``gmask`` (类似群 groups as
   bits of a vocabulary kept in ``meta.json``), ``fdate`` (filing date ordinal), ``status`` (code) and the
   number and mark text (UTF-8 blob + offsets), so a search needs no database read for its candidates;
+- per mark, its transliteration profile (``translit.bin`` + offsets: ``translit.encode_mark``), so the search's
+  transliteration pre-test aligns stored skeletons instead of normalising each candidate's text (segments
+  written before profiles were kept work without them; ``add_profiles`` writes them in place);
 - the goods filter is a vectorised AND over the candidates' masks.
 
 Opening is a few ``mmap`` calls, processes share the pages through the OS cache, and the same arrays feed
