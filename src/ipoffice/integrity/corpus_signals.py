@@ -182,7 +182,7 @@ def _run(ctx: ScanContext, ex: Extract, passes: Any) -> CorpusResults:
         # Art. 4 counts the corpus behaviours (as before); P2-P4 are kept beside them
         res.flags["prior_art_copy"] = [f for _, f in copies]
         res.flags.update(perdoc)
-        res.flags["agency_rate"] = timed("agency_rate", _agencies, ctx, passes, meta, meta_con, res, res.stats)
+        res.flags["agency_rate"] = timed("agency_rate", _agencies, ctx, passes, meta_con, res, res.stats)
     finally:
         meta_con.close()
     return res
@@ -665,7 +665,7 @@ def _transfers(ctx, passes, meta, stats) -> list[tuple[int, Flag]]:
     return out
 
 
-def _agencies(ctx, passes, meta, meta_con, res: CorpusResults, stats) -> list[Flag]:
+def _agencies(ctx, passes, meta_con, res: CorpusResults, stats) -> list[Flag]:
     """Art. 4: agencies whose filings carry the corpus flags (P1, P5, P6, P7) far above the base rate."""
     flagged_ids = sorted(res.flagged_docs)
     counts = passes.agency_counts(flagged_ids)
@@ -703,7 +703,6 @@ def _agencies(ctx, passes, meta, meta_con, res: CorpusResults, stats) -> list[Fl
         rest_n, rest_k = n_all - n, k_all - k
         base_other = max(rest_k / rest_n, 1.0 / rest_n) if rest_n else base
         day, numbers = of_agency.get(agency, (None, []))
-        dates = [day] if day else []
         if k < _th(ctx, "A4", day, "min_flags", 5) or k / n < _th(ctx, "A4", day, "ratio", 3) * base_other:
             continue
         p = float(binom.sf(k - 1, n, base_other))
@@ -719,7 +718,7 @@ def _agencies(ctx, passes, meta, meta_con, res: CorpusResults, stats) -> list[Fl
                 "base_rate_all": round(base, 6),
                 "binomial_p": p,
             },
-            "gaps": [] if dates else ["no filing date on the flagged filings: judged by the rules now in force"],
+            "gaps": [] if day else ["no filing date on the flagged filings: judged by the rules now in force"],
         }
         f = ctx.flag("A4", agency, day, _log_score(p), ev, "agency_rate")
         if f:

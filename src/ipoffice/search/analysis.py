@@ -637,6 +637,8 @@ def main_terms(text: str) -> list[str]:
     if not has_cjk(folded):
         latin = _LATIN_RE.findall(folded)
         return stem(latin) if latin else []
+    # the Han runs cut as `_terms_into` cuts them; that loop keeps its own copy inline (through one shared
+    # generator the indexer's inner loop ran 3-10 % slower on 3,000 real abstracts)
     toks = _TOKEN_RE.findall(folded)
     cut = iter(current_segmenter().cut(" ".join([run for run, _w in toks if run])))
     stems = iter(stem([w for run, w in toks if not run]))

@@ -522,11 +522,8 @@ class _Segment:
         )
 
     def text(self, which: str, i: int) -> str:
-        data, off = {
-            "marks": (self.marks, self.marks_off),
-            "numbers": (self.numbers, self.numbers_off),
-            "translit": (self.translit, self.translit_off),
-        }[which]
+        """Row ``i`` of a text column: ``marks``, ``numbers`` or ``translit``."""
+        data, off = getattr(self, which), getattr(self, which + "_off")
         return data[int(off[i]) : int(off[i + 1])].tobytes().decode("utf-8")
 
 
