@@ -404,11 +404,11 @@ def priorart_latency(store: Any, queries: list[str]) -> dict[str, Any]:
 
 def priorart_only(store: Any, queries: list[str], result: dict[str, Any], save: Callable[[], None]) -> int:
     """Prior-art end to end on a kept store (``--home`` of an earlier run with ``--keep``): its dense index
-    is built first when it has none (timed), an existing one is reused."""
+    is built first when it has none or one of another `DENSE_VERSION` (timed), a current one is reused."""
     from sqlalchemy import func, select
 
     from ipoffice.core import tables as t
-    from ipoffice.search.dense import STATE_FILE, dense_path
+    from ipoffice.search.dense import DENSE_VERSION, STATE_FILE, dense_path
 
     try:
         with store.session() as s:
@@ -416,7 +416,8 @@ def priorart_only(store: Any, queries: list[str], result: dict[str, Any], save: 
         if not n:
             print(f"--priorart-only: no documents in the store of {store.home}; give --home of a kept run")
             return 2
-        if not (dense_path(store.home) / STATE_FILE).exists():
+        state = dense_path(store.home) / STATE_FILE
+        if not state.exists() or json.loads(state.read_text()).get("version") != DENSE_VERSION:
             result[f"dense_build_{n}"] = dense_build(store)
             save()
         result[f"priorart_{n}"] = priorart_latency(store, queries)

@@ -19,12 +19,12 @@ from ipoffice.search.dense import (
     META_FILE,
     MODEL_FILE,
     STATE_FILE,
-    VECTORS_FILE,
     DenseIndex,
     DenseIndexError,
     build_dense,
     dense_path,
     ensure_dense_index,
+    graph_file,
     update_dense,
 )
 
@@ -59,7 +59,7 @@ def test_build_search_update(store, shared_data):
     rep = build_dense(store)
     assert rep.trained and rep.docs == 29 and rep.dims == 128 and rep.trained_docs == 29
     path = dense_path(store.home)
-    for f in (STATE_FILE, MODEL_FILE, VECTORS_FILE, META_FILE, CEDICT_FILE):
+    for f in (STATE_FILE, MODEL_FILE, META_FILE, CEDICT_FILE, graph_file(1), graph_file(2), graph_file(0)):
         assert (path / f).exists(), f
     idx = DenseIndex(store.home)
     assert len(idx) == 29 and idx.staleness(29) is None and "index update" in idx.staleness(30)
@@ -78,6 +78,14 @@ def test_build_search_update(store, shared_data):
     # exclusions
     me = _id(store, "115212463")
     assert me not in [d for d, _s in idx.search(v, 5, public=False, exclude={me})]
+    # one graph per language: a language's search is that graph's, the search over all merges them
+    both = idx.search(v, 29, public=False)
+    zh, en = idx.search(v, 29, public=False, language="zh"), idx.search(v, 29, public=False, language="en")
+    assert zh and en and sorted(both, key=lambda h: -h[1]) == both
+    assert {d for d, _s in both} == {d for d, _s in zh + en}  # these 29 are all Chinese or English
+    assert dict(both) == pytest.approx(dict(zh + en))
+    assert idx.search(v, 5, public=False, language="fr") == []
+    assert np.allclose(idx.vectors_of([me, 10**9, me]), idx.vectors_of([me])[[0, 0]], atol=1e-6)
 
     # a rebuild keeps the model (documents folded in), unless asked to retrain
     rep = build_dense(store)

@@ -242,7 +242,7 @@ def test_parallel_dense_build_matches_the_serial_one(tmp_path, shared_data, monk
         d = dense.DenseIndex(store.home)
         m = np.load(dense.dense_path(store.home) / dense.META_FILE)
         meta = {k: m[k].tolist() for k in ("keys", "day", "flag", "hash", "lang")}
-        return meta, {int(k): np.asarray(d.vectors.get(int(k))) for k in m["keys"]}
+        return meta, {int(k): d.vectors_of([int(k)])[0] for k in m["keys"]}
 
     want_meta, want_vecs = snapshot()
     monkeypatch.setattr(ix, "PARALLEL_MIN_DOCS", 1)
