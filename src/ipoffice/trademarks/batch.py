@@ -121,7 +121,7 @@ def gazette_query(rec: dict[str, Any], *, top: int = 20, include_dead: bool = Fa
     if goods:
         from ipoffice.trademarks.goods import map_goods
 
-        for it in map_goods(goods).items:
+        for it in map_goods(goods, classes=classes or None).items:
             groups.update(it.groups)
     if not (classes or groups):
         raise SearchInputError("fields nice_classes/groups/goods: nothing to search")

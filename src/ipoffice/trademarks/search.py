@@ -90,7 +90,7 @@ def _validate(session: Session, q: ConflictQuery) -> list[str]:
     if q.goods:
         from ipoffice.trademarks.goods import map_goods
 
-        mapping = map_goods(q.goods)
+        mapping = map_goods(q.goods, classes=q.classes or None)
         for it in mapping.items:
             q.groups.update(it.groups)
         for u in mapping.unmapped:
@@ -157,7 +157,7 @@ def judge(q: ConflictQuery, marks: Iterable[RegisterMark], *, on: dt.date | None
         if q.before and not (tm.filing_date and tm.filing_date < q.before):
             continue
         try:
-            sim = compare(q.mark, tm.mark, on=on, rules=rules)
+            sim = compare(q.mark, tm.mark, on=on, rules=rules, graded=False)
         except ValueError:
             continue  # a register mark the engine cannot read (e.g. punctuation only)
         if not sim.similar:

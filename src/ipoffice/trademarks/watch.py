@@ -271,7 +271,7 @@ class MarkRow:
             return
         from ipoffice.trademarks.goods import map_goods
 
-        m = map_goods(self.goods)
+        m = map_goods(self.goods, classes=self.classes or None)
         for it in m.items:
             self.mapped_groups.update(g for g in it.groups if not self.classes or int(g[:2]) in self.classes)
         self.unmapped = list(m.unmapped)
