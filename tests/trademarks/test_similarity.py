@@ -207,3 +207,14 @@ def test_keys_are_prefixed_strings():
     ks = keys("雅叶 YAYE")
     assert {"f:雅叶YAYE", "py:yaye", "h2:雅叶", "l:YAYE"} <= ks
     assert all(isinstance(k, str) and ":" in k for k in ks)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"), [("华为", "小米"), ("HORSE", "HOUSE"), ("福运来", "鸿运来"), ("大润发", "小润发"), ("CROWN", "皇冠")]
+)
+def test_ungraded_compare_differs_only_in_the_score_of_dissimilar_pairs(a, b):
+    graded, plain = compare(a, b, on=ON), compare(a, b, on=ON, graded=False)
+    assert (plain.similar, plain.identical, plain.reasons) == (graded.similar, graded.identical, graded.reasons)
+    assert plain.score == (graded.score if graded.similar else 0.0)
+    if not graded.similar:
+        assert graded.score > 0.0  # the conflict search never shows these (it keeps similar pairs only)

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from rapidfuzz.distance import Levenshtein
+
 __all__ = [
     "SHAPE_THRESHOLD",
     "CharInfo",
@@ -121,15 +123,8 @@ def components(ch: str) -> frozenset[str]:
 
 
 def _levenshtein(a: str, b: str) -> int:
-    if len(a) < len(b):
-        a, b = b, a
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i]
-        for j, cb in enumerate(b, 1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
-        prev = cur
-    return prev[-1]
+    """Levenshtein distance (rapidfuzz; equal to the textbook programme, tests/trademarks/test_distances.py)."""
+    return Levenshtein.distance(a, b)
 
 
 def _contains(big: CharInfo, small: str) -> bool:

@@ -47,6 +47,7 @@ _PAREN = re.compile(r"\([^)]*\)|\[[^\]]*\]")
 _NONALPHA = re.compile(r"[^A-Z ]+")
 
 
+@lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """A light English stem for comparing word forms (5.1.11): EXPLORERS -> EXPLORER, LIVING -> LIV."""
     w = word.upper()
@@ -177,21 +178,24 @@ def _gloss_tokens(glosses) -> set[str]:
     return out
 
 
-def _han_word_tokens(word: str, *, single_glosses: bool) -> set[str]:
+@lru_cache(maxsize=131072)
+def _han_word_tokens(word: str, *, single_glosses: bool) -> frozenset[str]:
+    """The meaning tokens of one Chinese word (cached: a conflict search asks for the same words of the
+    application against each of its candidates, and common words recur across the register)."""
     toks = {"c:" + c for c in lexicon_concepts(word)}
     ced = _cedict().get(word)
     if ced:
         toks |= _gloss_tokens(ced)
     if len(word) == 1 and single_glosses:
         toks |= _gloss_tokens(_char_glosses().get(word, ()))
-    return toks
+    return frozenset(toks)
 
 
 def _known_han_word(word: str) -> bool:
     return bool(lexicon_concepts(word)) or word in _cedict()
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=131072)
 def han_meaning_units(han: str) -> tuple[frozenset[str], ...]:
     """The meanings of a Chinese text, word by word (longest known words first, from the left).
 
@@ -224,7 +228,7 @@ def han_has_meaning(han: str) -> bool:
     return len(han) >= 2 and _known_han_word(han)
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=131072)
 def latin_meaning_units(words: tuple[str, ...]) -> tuple[frozenset[str], ...]:
     """The meanings of Latin words, longest known phrases first; articles and prepositions dropped."""
     ws = [w.upper() for w in words if w]

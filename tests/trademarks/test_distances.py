@@ -1,0 +1,86 @@
+"""The edit distances the similarity rules use come from rapidfuzz; they must equal the textbook dynamic
+programmes they replaced, on real marks (the famous-mark list and the brand lexicon of ../shared/data) and on
+marks one or two edits apart, where the rules' thresholds lie."""
+
+from __future__ import annotations
+
+import gzip
+import random
+
+import pytest
+
+from ipoffice.trademarks.hanzi import _levenshtein as hanzi_levenshtein
+from ipoffice.trademarks.phonetic import osa_distance
+from ipoffice.trademarks.similarity import _levenshtein
+
+
+def _reference_osa(a: str, b: str) -> int:
+    """Optimal string alignment (restricted Damerau-Levenshtein), Boytsov 2011's formulation."""
+    la, lb = len(a), len(b)
+    d = [[0] * (lb + 1) for _ in range(la + 1)]
+    for i in range(la + 1):
+        d[i][0] = i
+    for j in range(lb + 1):
+        d[0][j] = j
+    for i in range(1, la + 1):
+        for j in range(1, lb + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1)
+    return d[la][lb]
+
+
+def _reference_levenshtein(a: str, b: str) -> int:
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
+
+
+def _edit(s: str, rnd: random.Random, alphabet: str) -> str:
+    i = rnd.randrange(len(s) + 1)
+    op = rnd.randrange(4)
+    if op == 0 and i < len(s):  # substitute
+        return s[:i] + rnd.choice(alphabet) + s[i + 1 :]
+    if op == 1:  # insert
+        return s[:i] + rnd.choice(alphabet) + s[i:]
+    if op == 2 and i < len(s):  # delete
+        return s[:i] + s[i + 1 :]
+    if i + 1 < len(s):  # swap neighbours
+        return s[:i] + s[i + 1] + s[i] + s[i + 2 :]
+    return s
+
+
+@pytest.fixture(scope="module")
+def real_marks(shared_data) -> list[str]:
+    marks: list[str] = []
+    with gzip.open(
+        shared_data / "trademarks/cn/brand-lexicon-company-shortforms/Company-Shorter-Form_28W.txt.gz", "rt"
+    ) as fh:
+        for k, line in enumerate(fh):
+            if k % 400 == 0 and line.strip():
+                marks.append(line.strip().lstrip("\ufeff"))
+    names = (shared_data / "trademarks/famous-marks/brand_names_list.csv").read_text(encoding="utf-8").splitlines()
+    marks += [n.split(",")[0].strip().strip('"').upper() for n in names[1:800:2] if n.strip()]
+    assert len(marks) > 500
+    return marks
+
+
+def test_rapidfuzz_distances_equal_the_reference(real_marks):
+    rnd = random.Random(7)
+    latin = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    pairs = []
+    for m in real_marks:
+        alphabet = latin if m.isascii() else m + "中华龙凤天地"
+        near = _edit(_edit(m, rnd, alphabet), rnd, alphabet) if rnd.random() < 0.5 else _edit(m, rnd, alphabet)
+        pairs.append((m, near))
+        pairs.append((m, rnd.choice(real_marks)))
+    pairs += [("", "ABC"), ("ABC", ""), ("", ""), ("ABCD", "ABDC"), ("CA", "ABC")]
+    for a, b in pairs:
+        assert osa_distance(a, b) == _reference_osa(a, b), (a, b)
+        want = _reference_levenshtein(a, b)
+        assert _levenshtein(a, b) == want == hanzi_levenshtein(a, b), (a, b)
