@@ -28,6 +28,7 @@ import shutil
 import tempfile
 import unicodedata
 import zlib
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -553,18 +554,19 @@ def _write(
             progress(len(rows["docs"]))
 
     if workers > 1:
-        # batches of a few chunks per worker: results never pile up faster than DuckDB takes them (bounded memory)
+        # A bounded pipeline, results taken in input order: at most 2 chunks a worker in flight, so results never
+        # pile up faster than DuckDB takes them (bounded memory), while the workers go on with the next chunks as
+        # this process reads records and inserts rows. (Batches through `pool.map` left the workers idle during
+        # each batch's inserts and the next batch's reads, and waiting for a batch's slowest chunk.)
         ctx = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
         with ctx.Pool(workers, initializer=_set_spec, initargs=(perdoc,)) as pool:
-            batch: list[list[tuple[int, Any]]] = []
+            pending: deque[Any] = deque()
             for c in chunks():
-                batch.append(c)
-                if len(batch) >= 2 * workers:
-                    for rows in pool.map(_chunk_rows, batch, chunksize=1):
-                        put(rows)
-                    batch = []
-            for rows in pool.map(_chunk_rows, batch, chunksize=1):
-                put(rows)
+                pending.append(pool.apply_async(_chunk_rows, (c,)))
+                while len(pending) > 2 * workers or (pending and pending[0].ready()):
+                    put(pending.popleft().get())
+            while pending:
+                put(pending.popleft().get())
     else:
         _set_spec(perdoc)
         try:
