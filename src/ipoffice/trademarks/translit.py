@@ -103,10 +103,17 @@ def encode_mark(mark: str) -> str:
 @lru_cache(maxsize=500_000)
 def _aligned(a: str, b: str, at_least: float | None) -> float:
     """1 - skeleton distance / longer length; with ``at_least``, a value below it as soon as it cannot reach it."""
-    from ipoffice.trademarks.phonetic import _skeleton_distance
+    from ipoffice.trademarks.phonetic import _gap, _skeleton_distance
 
     m = max(len(a), len(b))
     limit = None if at_least is None else (1 - at_least) * m + 1e-9
+    if limit is not None and len(a) != len(b):
+        # every alignment leaves at least the length difference of the longer skeleton's letters unmatched,
+        # each a gap of at least its own cost: a lower bound of the distance that settles most pairs unaligned
+        longer, k = (a, len(a) - len(b)) if len(a) > len(b) else (b, len(b) - len(a))
+        floor = sum(sorted(map(_gap, longer))[:k])
+        if floor > limit:
+            return 1 - floor / m
     return 1 - _skeleton_distance(a, b, limit) / m
 
 
