@@ -115,6 +115,7 @@ def material(seed: int) -> dict[str, list[str]]:
 
     feats: dict[str, list[str]] = {"en": [], "zh": []}
     sents: dict[str, list[str]] = {"en": [], "zh": []}
+    docs: dict[str, list[tuple[list[str], list[str]]]] = {"en": [], "zh": []}  # (sentences, claim features) a filing
     from ipoffice.integrity import patent_signals as ps
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -130,22 +131,32 @@ def material(seed: int) -> dict[str, list[str]]:
     for r in recs:
         for lang in ("en", "zh"):
             cl = (r.get("claims") or {}).get(lang) or []
+            fs: list[str] = []
             if cl:
                 first = re.sub(r"^\s*\d+\s*[.、．:)]\s*", "", cl[0])
-                feats[lang] += [s.strip() for s in _FEATURE_SPLIT.split(first) if 15 <= len(s.strip()) <= 200]
+                fs = [s.strip() for s in _FEATURE_SPLIT.split(first) if 15 <= len(s.strip()) <= 200]
+                feats[lang] += fs
             desc = (r.get("descriptions") or {}).get(lang) or ""
-            sents[lang] += _sentences(desc[:20000], lang)
+            ss = _sentences(desc[:20000], lang)
+            sents[lang] += ss
+            if len(ss) >= 3:
+                docs[lang].append((ss, fs))
     for p in ie.text_pool(n_en=10_000, n_zh=10_000, seed=seed):
         lang = p["lang"]
-        sents[lang] += _sentences(p["text"], lang)
+        ss = _sentences(p["text"], lang)
+        sents[lang] += ss
         if p.get("claims"):
             first = re.sub(r"^\s*\d+\s*[.、．:)]\s*", "", p["claims"].split("\n")[0])
-            feats[lang] += [s.strip() for s in _FEATURE_SPLIT.split(first) if 8 <= len(s.strip()) <= 200]
+            fs = [s.strip() for s in _FEATURE_SPLIT.split(first) if 8 <= len(s.strip()) <= 200]
         else:
-            feats[lang] += [s.strip() for s in re.split(r"[,;]", p["text"]) if len(s.strip()) >= 25][:6]
+            fs = [s.strip() for s in re.split(r"[,;]", p["text"]) if len(s.strip()) >= 25][:6]
+        feats[lang] += fs
+        if len(ss) >= 3:
+            docs[lang].append((ss, fs))
     return (
         {f"feat_{k}": list(dict.fromkeys(v)) for k, v in feats.items()}
         | {f"sent_{k}": list(dict.fromkeys(v)) for k, v in sents.items()}
+        | {f"docs_{k}": v for k, v in docs.items()}
         | {"real_texts": [t for t in real_texts if t.strip()]}
     )
 
@@ -178,6 +189,22 @@ def _edit(text: str, rate: float, rng: random.Random) -> str:
     return " ".join(words)
 
 
+def _edit_words(text: str, rate: float, rng: random.Random) -> str:
+    """`_edit` by words for Chinese too (jieba's cut): a filing's own wording that stays readable, where swapping
+    single characters garbles it (and garbled text is what the P3 detector is for)."""
+    if not re.search(r"[\u4e00-\u9fff]", text[:200]):
+        return _edit(text, rate, rng)
+    import rjieba
+
+    words = rjieba.cut(text)
+    idx = [i for i, w in enumerate(words) if len(w) >= 2 and all("\u4e00" <= c <= "\u9fff" for c in w)]
+    if not idx:
+        return text
+    for i in rng.sample(idx, min(len(idx), round(len(words) * rate))):
+        words[i] = words[rng.choice(idx)]
+    return "".join(words)
+
+
 def _vary(feature: str, rng: random.Random) -> str:
     """A sampled claim feature with one word (character, for Chinese) changed: recombined text reads as real
     claims, but an applicant's unrelated filings do not repeat features verbatim by chance."""
@@ -201,14 +228,21 @@ def _sentences(text: str, lang: str) -> list[str]:
 # ---------------------------------------------------------------- generation
 
 
-def generate(n: int, out: Path, seed: int = 3, progress: Any = None, vary: float = VARY) -> dict[str, Any]:
+def generate(
+    n: int, out: Path, seed: int = 3, progress: Any = None, vary: float = VARY, base: str = "shuffled"
+) -> dict[str, Any]:
     """Write n application records (JSON) to out/records.parquet; return the injected labels and counts.
 
     `vary`: share of the words (characters) of each base filing's description replaced by others of the same
     text. The descriptions are drawn from a pool of real sentences, each used by ~20 filings at 50k and ~300 at
     1M; unvaried, every shingle of a base filing is then corpus boilerplate, and so is what a P2 copy shares with
     its source. Varied, most 5-word shingles of a filing are its own (0.85^5 = 44 % of a sentence's shingles
-    survive a 15 % edit), as in real filings, while each sentence stays real text."""
+    survive a 15 % edit), as in real filings, while each sentence stays real text.
+
+    `base`: "shuffled" (the default, as in sessions 10-12): a base description is 5-9 sentences of unrelated
+    filings and the Chinese rewording swaps characters. "coherent": a run of 5-9 consecutive sentences of one real
+    filing, claim features from the same filing, and the rewording done by words in Chinese too. (Session 13 used
+    it to test whether the shuffling caused P3's extra flags at scale: it did not; see docs/benchmarks.md.)"""
     import duckdb
     import numpy as np
     import orjson
@@ -259,17 +293,26 @@ def generate(n: int, out: Path, seed: int = 3, progress: Any = None, vary: float
     ):
         lang = app["lang"]
         if text is None:
-            fs = [_vary(f, rng) for f in rng.sample(mat[f"feat_{lang}"], rng.randint(3, 4))]
+            if base == "coherent":
+                src_sents, src_feats = rng.choice(mat[f"docs_{lang}"])
+                k = min(len(src_sents), rng.randint(5, 9))
+                at = rng.randrange(len(src_sents) - k + 1)
+                chosen = src_sents[at : at + k]
+                pool = src_feats if len(src_feats) >= 4 else src_feats + rng.sample(mat[f"feat_{lang}"], 4)
+            else:
+                chosen = rng.sample(mat[f"sent_{lang}"], rng.randint(5, 9))
+                pool = mat[f"feat_{lang}"]
+            fs = [_vary(f, rng) for f in rng.sample(pool, rng.randint(3, 4))]
             sep = "；" if lang == "zh" else "; "
             claim1 = ("1.一种装置，其特征在于，" if lang == "zh" else "1. An apparatus comprising: ") + sep.join(fs)
             claims = [claim1] + [
                 (f"{j}.根据权利要求1所述的装置，" if lang == "zh" else f"{j}. The apparatus of claim 1, wherein ")
-                + rng.choice(mat[f"feat_{lang}"])
+                + rng.choice(pool)
                 for j in (2, 3)
             ]
-            desc = ("" if lang == "zh" else " ").join(rng.sample(mat[f"sent_{lang}"], rng.randint(5, 9)))
+            desc = ("" if lang == "zh" else " ").join(chosen)
             if vary:  # this filing's own wording of the pooled sentences (see --vary)
-                desc = _edit(desc, vary, rng)
+                desc = (_edit_words if base == "coherent" else _edit)(desc, vary, rng)
         else:
             claims, desc = text
         parties = [
@@ -529,6 +572,12 @@ def main() -> int:
     ap.add_argument("--keep", type=Path, help="work folder to keep (default: a temporary one, deleted)")
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--vary", type=float, default=VARY, help="share of each base description reworded (0: none)")
+    ap.add_argument(
+        "--base",
+        choices=("shuffled", "coherent"),
+        default="shuffled",
+        help="base filings: sentences of unrelated filings (default) or a run of one filing's (see generate)",
+    )
     args = ap.parse_args()
     from rich.progress import Progress
 
@@ -538,12 +587,18 @@ def main() -> int:
 
     work = args.keep or Path(tempfile.mkdtemp(prefix="ipoffice-integrity-scale-", dir=os.environ.get("TMPDIR")))
     work.mkdir(parents=True, exist_ok=True)
-    report: dict[str, Any] = {"n": args.n, "workers": args.workers, "cpus": os.cpu_count(), "vary": args.vary}
+    report: dict[str, Any] = {
+        "n": args.n,
+        "workers": args.workers,
+        "cpus": os.cpu_count(),
+        "vary": args.vary,
+        "base": args.base,
+    }
     try:
         with PeakRSS() as gmem, Progress(transient=True) as prog:
             t = prog.add_task("generate", total=args.n)
             t0 = time.perf_counter()
-            gen = generate(args.n, work, progress=lambda k: prog.update(t, completed=k), vary=args.vary)
+            gen = generate(args.n, work, progress=lambda k: prog.update(t, completed=k), vary=args.vary, base=args.base)
             report["generate_s"] = round(time.perf_counter() - t0, 1)
         report["generate_peak_rss_mb"] = round(gmem.peak / 2**20)
         report["records"] = gen["records"]

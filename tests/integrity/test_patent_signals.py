@@ -178,6 +178,30 @@ def test_p3_short_or_unmodelled_text_is_not_judged(tmp_path, recs, model):
     assert {k for k, f in _run(store, ps.generated_text, model).items() if f.score >= 0.8} == set()
 
 
+def test_p3_two_windows_are_not_judged(tmp_path, recs, model):
+    """Rule P3 `min_windows` 3 (patent.yaml 2026.11.27): the drift of a text of two 200-token windows compares its
+    claims with its description, and flagged short real filings at scale; such a text is not judged, even generated."""
+    from ipoffice.integrity import textstats
+
+    for day in (D22, D24):  # Announcement 411 and Order 77 alike
+        assert default_rules().in_force("P3", day).thresholds["min_windows"] == 3
+    inv = [r for r in recs if r.doc_type == "invention"]
+    fake = m.generated(inv[3], inv, "CN114000041A", D24)
+    desc = next(iter(fake.descriptions.values()))
+    text = lambda r: "\n".join(  # noqa: E731 - what FilingDoc.text joins (all of it: under 4,000 words)
+        [*r.abstracts.values(), *(c for cs in r.claims.values() for c in cs), *r.descriptions.values()]
+    )
+    for cut in range(200, len(desc), 100):  # the shortest cut of the description that gives two windows
+        fake.descriptions = {"en": desc[:cut]}
+        if len(textstats.windows(textstats.sentences(text(fake)))) == 2:
+            break
+    assert len(textstats.windows(textstats.sentences(text(fake)))) == 2
+    res, _x = model.prepare(text(fake), min_windows=2)
+    assert res is not None and res["windows"] == 2  # it could be measured; the rule says not to
+    store = _store(tmp_path, [fake, *_controls(inv)])
+    assert ("CN114000041A", "P3") not in _run(store, ps.generated_text, model)
+
+
 def test_p3_p4_judged_in_the_extraction_pass_stream_from_records(recs, model):
     """At scale P3/P4 are judged while the records stream through the extraction, the P3 classifier once per
     batch on the filings that drift: the same judgement, one filing at a time or in a batch, without a store."""
