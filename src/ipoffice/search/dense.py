@@ -716,7 +716,8 @@ class DenseIndex:
         else:
             codes = list(GRAPH_NAMES)
         vec = vector.astype(np.float32)
-        found = [self._search_graph(self.vectors.graphs[c], vec, k, before, public, set(exclude)) for c in codes]
+        skip = set(exclude)
+        found = [self._search_graph(self.vectors.graphs[c], vec, k, before, public, skip) for c in codes]
         if not found:
             return []
         keys = np.concatenate([f[0] for f in found])

@@ -264,27 +264,6 @@ def _skeleton_distance(a: str, b: str, limit: float | None = None) -> float:
     return prev[-1]
 
 
-def _skeleton_distance_plain(a: str, b: str, limit: float | None = None) -> float:
-    """The plain table `_skeleton_distance` computes faster (kept as the reference its test compares with)."""
-    prev = [0.0]
-    for y in b:
-        prev.append(prev[-1] + _gap(y))
-    for x in a:
-        gx = _gap(x)
-        xu = x.upper()
-        cur = [prev[0] + gx]
-        for j, y in enumerate(b, 1):
-            if xu == y.upper():
-                sub = 0.0
-            else:
-                sub = 0.35 if frozenset((x, y)) in _COMPATIBLE else 1.0
-            cur.append(min(prev[j] + gx, cur[j - 1] + _gap(y), prev[j - 1] + sub))
-        if limit is not None and min(cur) > limit:
-            return min(cur)
-        prev = cur
-    return prev[-1]
-
-
 def transliteration_similarity(han: str, latin: str) -> float:
     """How well a Chinese text renders a Latin word by sound (耐克/NIKE 1.0, 特斯拉/TESLA 1.0), 0..1.
 
