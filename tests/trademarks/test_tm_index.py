@@ -15,6 +15,7 @@ import random
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
@@ -302,3 +303,53 @@ def test_every_labelled_meaning_pair_meets_the_meaning_need():
     assert checked > 300
     assert missing == []
     assert split_keys(["m:c:moon", "tkh:MN", "py:yue"])[1].size == 1
+
+
+def test_probe_hashes_are_those_of_the_probe_keys(register):
+    """``split_probe`` makes the transliteration hashes per stored skeleton (cached); they are the hashes of
+    ``probe_keys``, split by kind, for every mark of the real sample."""
+    rows, _idx = register
+    for r in rows[::3]:
+        try:
+            want = tmi.split_keys(probe_keys(r.mark))
+        except ValueError:
+            continue
+        got = tmi.split_probe(r.mark)
+        assert [set(x.tolist()) for x in got] == [set(x.tolist()) for x in want], r.mark
+
+
+def test_goods_masks_agree_with_the_rows(register):
+    """The packed class/group bitmaps (``_eligible``) count and pass the marks a row-by-row filter does, and a
+    mark read back (``row``) has its groups."""
+    rows, idx = register
+    rnd = random.Random(5)
+    for _ in range(12):
+        base = rnd.choice(rows)
+        f = GoodsFilter(set(rnd.sample(range(1, 46), rnd.choice([0, 1, 2]))), set(base.groups[:1]), None)
+        want = [r for r in rows if set(r.classes) & f.classes or set(r.groups) & f.groups]
+        assert idx.count_on_goods(f) == len(want)
+        f.before = dt.date(2010, 1, 1)
+        every = np.unique(np.concatenate([s.khash for s in idx.segments]))  # every key: every mark
+        got = {idx.row(idx.segments[s], i).number for s, i in idx._rows(every, f)}
+        assert got == {r.number for r in want if r.filing_date < f.before}
+    assert [(r.number, r.groups) for r in idx.iter_rows()] == [(r.number, r.groups) for r in rows]
+
+
+def test_linked_groups_walk_the_table_in_order():
+    """``linked_groups`` reads the notes through a by-group index; it gives what walking every note of the
+    similar-goods table in order gives (the first note naming a group is the one kept)."""
+    from ipoffice.trademarks.goods import _table
+
+    def plain(groups: set[str]) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for a, b, note in _table().links:
+            for x, y in ((a, b), (b, a)):
+                if x.group in groups and y.group not in groups and y.group not in out:
+                    out[y.group] = note
+        return out
+
+    linking = sorted({g.group for a, b, _n in _table().links for g in (a, b)})
+    rnd = random.Random(2)
+    sets = [set(rnd.sample(linking, rnd.randint(1, 10))) for _ in range(400)] + [set(), {"0901"}, {"9999"}]
+    assert all(linked_groups(s) == plain(s) for s in sets)
+    assert sum(len(linked_groups(s)) for s in sets) > 400

@@ -205,7 +205,31 @@ def _words(idx: TrademarkIndex) -> int:
     return max(1, (len(idx.groups) + 63) // 64)
 
 
-def _gazette_frames(idx: TrademarkIndex, queries: list[tuple[int, ConflictQuery]]):  # noqa: ANN202
+Probes = dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]]
+
+
+def _probe_chunk(marks: list[tuple[int, str]]) -> list[tuple[int, tuple[np.ndarray, np.ndarray, np.ndarray]]]:
+    return [(gid, split_probe(mark)) for gid, mark in marks]
+
+
+def _probes(queries: list[tuple[int, ConflictQuery]], workers: int) -> Probes:
+    """``split_probe`` of every gazette mark, in worker processes: some 400 keys a mark to make and hash, which
+    done serially before the key join would take minutes for a 100k gazette. Each mark's keys are made once,
+    for the join (strong) and the judging (meaning, transliteration)."""
+    marks = [(gid, q.mark) for gid, q in queries]
+    if workers <= 1 or len(marks) < 400:
+        return dict(_probe_chunk(marks))
+    import multiprocessing as mp
+
+    size = max(100, len(marks) // (workers * 8))
+    out: Probes = {}
+    with mp.get_context("fork").Pool(workers) as pool:
+        for part in pool.imap_unordered(_probe_chunk, [marks[i : i + size] for i in range(0, len(marks), size)]):
+            out.update(part)
+    return out
+
+
+def _gazette_frames(idx: TrademarkIndex, queries: list[tuple[int, ConflictQuery]], probes: Probes):  # noqa: ANN202
     """The gazette's strong probe keys by class, and each query's goods masks and date."""
     import pandas as pd
 
@@ -213,7 +237,7 @@ def _gazette_frames(idx: TrademarkIndex, queries: list[tuple[int, ConflictQuery]
     q_rows = []
     words = _words(idx)
     for gid, q in queries:
-        strong, _m, _t = split_probe(q.mark)
+        strong = probes[gid][0]
         f = _goods_filter(q)
         for c in sorted(_join_classes(f)):
             hs.append(strong.view(np.int64))
@@ -253,10 +277,16 @@ def _candidate_sql(words: int, post: str, marks: str, gpost: str, gq: str) -> st
 _WORKER_INDEX: TrademarkIndex | None = None
 
 
-def _judge_one(idx: TrademarkIndex, q: ConflictQuery, strong: list[tuple[int, int]], on: dt.date | None) -> dict:
+def _judge_one(
+    idx: TrademarkIndex,
+    q: ConflictQuery,
+    strong: list[tuple[int, int]],
+    on: dt.date | None,
+    probe: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+) -> dict:
     f = _goods_filter(q)
     strong_marks = [idx.row(idx.segments[s], r) for s, r in sorted(strong)]
-    _strong_h, meaning, translit = split_probe(q.mark)
+    _strong_h, meaning, translit = probe if probe is not None else split_probe(q.mark)
     weak = idx.weak_candidates(
         meaning, translit, f, dead=q.include_dead, exclude=set(strong), rank_groups=q.groups, need=need_hashes(q.mark)
     )
@@ -264,10 +294,13 @@ def _judge_one(idx: TrademarkIndex, q: ConflictQuery, strong: list[tuple[int, in
     return result(q, hits, dead, -1, [])
 
 
+_WORKER_PROBES: Probes = {}
+
+
 def _judge_chunk(args: tuple[list[tuple[int, ConflictQuery, list[tuple[int, int]]]], dt.date | None]):  # noqa: ANN202
     items, on = args
     assert _WORKER_INDEX is not None
-    return [(gid, _judge_one(_WORKER_INDEX, q, strong, on)) for gid, q, strong in items]
+    return [(gid, _judge_one(_WORKER_INDEX, q, strong, on, _WORKER_PROBES.get(gid))) for gid, q, strong in items]
 
 
 def _judge_all(
@@ -276,14 +309,15 @@ def _judge_all(
     strong: dict[int, list[tuple[int, int]]],
     on: dt.date | None,
     workers: int,
+    probes: Probes,
 ) -> dict[int, dict]:
-    global _WORKER_INDEX
+    global _WORKER_INDEX, _WORKER_PROBES
     items = [(gid, q, strong.get(gid, [])) for gid, q in queries]
     if workers <= 1 or len(items) < 200:
-        return {gid: _judge_one(idx, q, s, on) for gid, q, s in items}
+        return {gid: _judge_one(idx, q, s, on, probes.get(gid)) for gid, q, s in items}
     import multiprocessing as mp
 
-    _WORKER_INDEX = idx
+    _WORKER_INDEX, _WORKER_PROBES = idx, probes  # inherited by the forked workers, not pickled
     size = max(50, len(items) // (workers * 20))
     chunks = [(items[i : i + size], on) for i in range(0, len(items), size)]
     out: dict[int, dict] = {}
@@ -296,11 +330,13 @@ def _judge_all(
 # ------------------------------------------------------------------------------------------ engines
 
 
-def _duckdb_candidates(idx: TrademarkIndex, queries: list[tuple[int, ConflictQuery]], threads: int):  # noqa: ANN202
+def _duckdb_candidates(  # noqa: ANN202
+    idx: TrademarkIndex, queries: list[tuple[int, ConflictQuery]], threads: int, probes: Probes
+):
     import duckdb
 
     kp, cls, marks = _register_frames(idx)
-    gpost, gq = _gazette_frames(idx, queries)
+    gpost, gq = _gazette_frames(idx, queries, probes)
     con = duckdb.connect()
     con.execute(f"SET threads={threads}")
     for name, frame in (("kp", kp), ("cls", cls), ("marks", marks), ("gpost", gpost), ("gq", gq)):
@@ -311,12 +347,14 @@ def _duckdb_candidates(idx: TrademarkIndex, queries: list[tuple[int, ConflictQue
     return rows
 
 
-def _spark_candidates(idx: TrademarkIndex, queries: list[tuple[int, ConflictQuery]], spark: Any) -> list[tuple]:
+def _spark_candidates(
+    idx: TrademarkIndex, queries: list[tuple[int, ConflictQuery]], spark: Any, probes: Probes
+) -> list[tuple]:
     """The same join in Spark SQL, on Parquet files written by DuckDB (no pyarrow needed)."""
     import duckdb
 
     kp, cls, marks = _register_frames(idx)
-    gpost, gq = _gazette_frames(idx, queries)
+    gpost, gq = _gazette_frames(idx, queries, probes)
     with tempfile.TemporaryDirectory(prefix="tm-spark-") as tmp:
         con = duckdb.connect()
         for name, frame in (("kp", kp), ("cls", cls), ("marks", marks), ("gpost", gpost), ("gq", gq)):
@@ -336,16 +374,17 @@ def _spark_judge(
     strong: dict[int, list[tuple[int, int]]],
     on: dt.date | None,
     spark: Any,
+    probes: Probes,
 ) -> dict[int, dict]:
     """Judging in ``mapPartitions``: each partition opens the index from its folder (memory-mapped)."""
     root = str(idx.root)
-    items = [(gid, q, strong.get(gid, [])) for gid, q in queries]
+    items = [(gid, q, strong.get(gid, []), probes.get(gid)) for gid, q in queries]
     parts = max(1, min(len(items), spark.sparkContext.defaultParallelism))
 
     def run(part):  # noqa: ANN001, ANN202 - runs on the executors
         local = TrademarkIndex.open(Path(root))
-        for gid, q, s in part:
-            yield gid, json.dumps(_judge_one(local, q, s, on), ensure_ascii=False)
+        for gid, q, s, probe in part:
+            yield gid, json.dumps(_judge_one(local, q, s, on, probe), ensure_ascii=False)
 
     rdd = spark.sparkContext.parallelize(items, parts).mapPartitions(run)
     return {gid: json.loads(js) for gid, js in rdd.collect()}
@@ -386,7 +425,7 @@ def run_gazette(
     applicant, filing_date, status) or a CSV/JSONL file of them. Each entry is ``{"number", "mark",
     "results": [hits as conflict_search gives them], "dead" (when asked), "classes", "groups", "before"}``; a
     record that cannot be searched gets ``"error"`` (naming the field) and no results. ``timings``, when
-    given, receives the seconds of each stage (read, key_join, judge) and the number of candidate pairs.
+    given, receives the seconds of each stage (read, keys, key_join, judge) and the number of candidate pairs.
     """
     import time
 
@@ -411,13 +450,15 @@ def run_gazette(
         except SearchInputError as exc:
             errors[gid] = f"record {gid + 1} ({rec.get('number') or 'no number'}): {exc}"
     lap("read")
+    probes = _probes(queries, workers)
+    lap("keys")
     if engine == "duckdb":
-        pairs = _duckdb_candidates(idx, queries, workers)
+        pairs = _duckdb_candidates(idx, queries, workers, probes)
     else:
         own = spark is None
         spark = spark or local_spark(cores=workers)
         try:
-            pairs = _spark_candidates(idx, queries, spark)
+            pairs = _spark_candidates(idx, queries, spark, probes)
         except Exception:
             if own:
                 spark.stop()
@@ -428,9 +469,9 @@ def run_gazette(
     timings["candidate_pairs"] = len(pairs)
     lap("key_join")
     if engine == "duckdb":
-        judged = _judge_all(idx, queries, strong, on, workers)
+        judged = _judge_all(idx, queries, strong, on, workers, probes)
     else:
-        judged = _spark_judge(idx, queries, strong, on, spark)
+        judged = _spark_judge(idx, queries, strong, on, spark, probes)
         if own:
             spark.stop()
     lap("judge")

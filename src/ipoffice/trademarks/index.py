@@ -38,6 +38,7 @@ import shutil
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +49,8 @@ from ipoffice.core.model import TRADEMARK_STATUSES
 INDEX_SUBDIR = Path("index") / "trademarks"
 FORMAT = 2  # 2: meaning keys of the cores and unqualified words (keys.meaning_variants)
 MAX_SEGMENTS = 8
+_MASK_SHARE = 32  # postings above 1/32 of a segment's rows: filter them through its eligibility mask
+_ELIGIBLE_KEPT = 4  # eligibility masks kept per segment (1 byte a mark each)
 # Status codes stored in the index files (uint8 positions): "unknown" is 0, then the model's statuses in its order,
 # derived from the one list so a status the model gains is never missing here.
 STATUSES = ("unknown", *(s for s in TRADEMARK_STATUSES if s != "unknown"))
@@ -96,10 +99,36 @@ def probe_hashes(mark: str) -> np.ndarray:
 
 def split_probe(mark: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(strong, meaning, transliteration) probe hashes of a mark: the last two serve only rules whose score is
-    bounded, so marks sharing only those are judged lazily (see ``trademarks.search``)."""
-    from ipoffice.trademarks.keys import probe_keys
+    bounded, so marks sharing only those are judged lazily (see ``trademarks.search``).
 
-    return split_keys(probe_keys(mark))
+    The hashes of ``keys.probe_keys`` split by kind; the transliteration ones (some 400 a mark, each stored
+    skeleton widened by compatible consonants) are made per skeleton and kept (``_tk_probe_hashes``), since the
+    same short skeletons recur across marks: hashing them again took most of a gazette's key preparation."""
+    from ipoffice.trademarks.keys import index_keys
+
+    strong, meaning, tparts = [], [], []
+    for k in index_keys(mark):
+        if k.startswith("tkh:"):
+            tparts.append(_tk_probe_hashes("tkl:", k[4:]))
+        elif k.startswith("tkl:"):
+            tparts.append(_tk_probe_hashes("tkh:", k[4:]))
+        elif k.startswith("m:"):
+            meaning.append(k)
+        else:
+            strong.append(k)
+    translit = np.unique(np.concatenate(tparts)) if tparts else np.zeros(0, dtype=np.uint64)
+    return hashes(sorted(strong)), hashes(sorted(meaning)), translit
+
+
+@lru_cache(maxsize=200_000)
+def _tk_probe_hashes(prefix: str, skeleton: str) -> np.ndarray:
+    """Hashes of the probe keys one stored transliteration skeleton gives (``keys._tk_probe`` of it, turned
+    round to the other script's prefix); read-only, shared between calls."""
+    from ipoffice.trademarks.keys import _tk_probe
+
+    out = hashes(prefix + k for k in _tk_probe({skeleton}))
+    out.flags.writeable = False
+    return out
 
 
 def need_hashes(mark: str) -> list[tuple[list[np.ndarray], np.ndarray]] | None:
@@ -491,6 +520,25 @@ class _Segment:
     translit: np.ndarray | None = None  # profiles (``translit.encode_mark``); None in segments written before them
     translit_off: np.ndarray | None = None
     _gcols: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
+    _elig: dict[tuple, np.ndarray] = field(default_factory=dict, repr=False)
+    _bits: dict[int, np.ndarray] = field(default_factory=dict, repr=False)  # class (-c) or group bit -> rows
+
+    def class_bits(self, c: int) -> np.ndarray:
+        """Rows having Nice class ``c``, as packed bits (1 bit a mark), made on first use."""
+        key = -c
+        bits = self._bits.get(key)
+        if bits is None:
+            col = (np.asarray(self.cmask) >> np.uint64(c - 1)) & np.uint64(1)
+            bits = self._bits[key] = np.packbits(col.astype(bool))
+        return bits
+
+    def group_bits(self, b: int) -> np.ndarray:
+        """Rows having the group of vocabulary bit ``b``, as packed bits, made on first use."""
+        bits = self._bits.get(b)
+        if bits is None:
+            col = (self.gcol(b // 64) >> np.uint64(b % 64)) & np.uint64(1)
+            bits = self._bits[b] = np.packbits(col.astype(bool))
+        return bits
 
     def gcol(self, w: int) -> np.ndarray:
         """Word ``w`` of every row's group mask, contiguous. The map is row-major, so a column read touches
@@ -621,6 +669,10 @@ class GoodsFilter:
     before: dt.date | None = None
 
 
+def _filter_key(f: GoodsFilter) -> tuple:
+    return (frozenset(f.classes), frozenset(f.groups))
+
+
 class TrademarkIndex:
     """The opened index: candidate marks sharing a key with a query, on the goods asked."""
 
@@ -656,6 +708,38 @@ class TrademarkIndex:
                 q[b // 64] |= np.uint64(1 << (b % 64))
         return q
 
+    def _on_goods(self, seg: _Segment, f: GoodsFilter) -> np.ndarray:
+        """Whether each live row of the segment is on the goods of ``f``: the OR of the segment's packed
+        per-class and per-group row bitmaps (``_Segment.class_bits``/``group_bits``, made once each), unpacked."""
+        bits = np.zeros((len(seg.ids) + 7) // 8, dtype=np.uint8)
+        for c in f.classes:
+            if 1 <= c <= 64:
+                bits |= seg.class_bits(c)
+        for g in f.groups:
+            b = self.vocab.get(g)
+            if b is not None and b // 64 < seg.gmask.shape[1]:
+                bits |= seg.group_bits(b)
+        ok = np.unpackbits(bits, count=len(seg.ids)).view(bool)
+        if seg.live is not None:
+            ok &= seg.live
+        return ok
+
+    def _eligible(self, seg: _Segment, f: GoodsFilter) -> np.ndarray:
+        """``_on_goods`` as a row mask, kept for the last few filters (the filing date is checked on the rows
+        that pass it).
+
+        A query reads the postings of several key sets (strong, meaning, each meaning unit, transliteration)
+        under one filter; common keys bring hundreds of thousands of rows, and one mask of the segment (under a
+        millisecond at 1M marks) is cheaper than gathering each row's class and group words."""
+        key = _filter_key(f)
+        ok = seg._elig.get(key)
+        if ok is None:
+            ok = self._on_goods(seg, f)
+            if len(seg._elig) >= _ELIGIBLE_KEPT:
+                seg._elig.pop(next(iter(seg._elig)))
+            seg._elig[key] = ok
+        return ok
+
     def _goods_ok(self, seg: _Segment, rows: np.ndarray, f: GoodsFilter) -> np.ndarray:
         ok = (np.asarray(seg.cmask[rows]) & np.uint64(class_mask(f.classes))) != 0
         gq = self._gquery(f.groups, seg.gmask.shape[1])
@@ -666,17 +750,7 @@ class TrademarkIndex:
     def count_on_goods(self, f: GoodsFilter) -> int:
         """How many live marks are on the goods asked (the search's ``considered``): whole-column operations on
         the maps (`_Segment.gcol`), no row index array."""
-        n = 0
-        cm = np.uint64(class_mask(f.classes))
-        for seg in self.segments:
-            ok = (np.asarray(seg.cmask) & cm) != 0
-            gq = self._gquery(f.groups, seg.gmask.shape[1])
-            for w in np.nonzero(gq)[0]:
-                ok |= (seg.gcol(int(w)) & gq[w]) != 0
-            if seg.live is not None:
-                ok &= seg.live
-            n += int(np.count_nonzero(ok))
-        return n
+        return sum(int(np.count_nonzero(self._eligible(seg, f))) for seg in self.segments)
 
     def candidates(self, probe: np.ndarray, f: GoodsFilter) -> list[RegisterMark]:
         """Live marks sharing a probe key hash, on the goods of ``f`` and filed before ``f.before``."""
@@ -697,6 +771,22 @@ class TrademarkIndex:
             return np.zeros(0, dtype=np.int64)
         parts = [seg.kpos[a:b] for a, b in zip(lo[have], hi[have], strict=True)]
         total = sum(len(x) for x in parts)
+        n = len(seg.ids)
+        if total * _MASK_SHARE > n or _filter_key(f) in seg._elig:
+            # many postings, or a mask of this segment already made (a query's earlier key set): filter each
+            # posting by the segment's eligibility mask, then deduplicate the few that pass
+            ok = self._eligible(seg, f)
+            kept = [x[ok[x]] for x in parts]
+            if len(kept) == 1:
+                rows = np.asarray(kept[0], dtype=np.int64)
+                if len(rows) > 1:
+                    rows = rows[np.concatenate(([True], rows[1:] != rows[:-1]))]
+            else:
+                rows = np.unique(np.concatenate(kept)).astype(np.int64)
+            if f.before is not None:
+                fd = np.asarray(seg.fdate[rows])
+                rows = rows[(fd > 0) & (fd < f.before.toordinal())]
+            return rows
         if len(parts) == 1:
             rows = np.asarray(parts[0], dtype=np.int64)  # one key's postings are in row order (stable sort)
             if len(rows) > 1:
@@ -843,10 +933,13 @@ class TrademarkIndex:
             i = j
 
     def row(self, seg: _Segment, i: int) -> RegisterMark:
-        gm = seg.gmask[i]
-        groups = tuple(
-            sorted(self.groups[w * 64 + b] for w in range(len(gm)) if gm[w] for b in range(64) if int(gm[w]) >> b & 1)
-        )
+        names = []
+        for w, word in enumerate(seg.gmask[i].tolist()):
+            while word:  # the set bits, lowest first
+                low = word & -word
+                names.append(self.groups[w * 64 + low.bit_length() - 1])
+                word ^= low
+        groups = tuple(sorted(names))
         fd = int(seg.fdate[i])
         return RegisterMark(
             int(seg.ids[i]),

@@ -19,6 +19,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import select
@@ -106,16 +107,27 @@ def linked_groups(groups: set[str]) -> dict[str, str]:
     A note may link only some items or one part of a group; the link is read at group level here, so a mark in
     a linked group is a candidate whose reason says which note to check (``goods.goods_similar`` decides items).
     """
-    from ipoffice.trademarks.goods import _table
-
     out: dict[str, str] = {}
     if not groups:
         return out
-    for a, b, note in _table().links:
-        for x, y in ((a, b), (b, a)):
-            if x.group in groups and y.group not in groups and y.group not in out:
-                out[y.group] = note
+    by_group = _links_by_group()
+    # the table's order (link, then direction) decides which note a group linked twice is given
+    for _order, y, note in sorted(e for g in groups for e in by_group.get(g, ())):
+        if y not in groups and y not in out:
+            out[y] = note
     return out
+
+
+@lru_cache(maxsize=1)
+def _links_by_group() -> dict[str, list[tuple[tuple[int, int], str, str]]]:
+    """The table's notes by linking group: group -> ((link number, direction), linked group, note)."""
+    from ipoffice.trademarks.goods import _table
+
+    out: dict[str, list[tuple[tuple[int, int], str, str]]] = defaultdict(list)
+    for i, (a, b, note) in enumerate(_table().links):
+        for d, (x, y) in enumerate(((a, b), (b, a))):
+            out[x.group].append(((i, d), y.group, note))
+    return dict(out)
 
 
 def _goods_reason(q: ConflictQuery, classes: set[int] | tuple[int, ...], groups, linked: dict[str, str]):  # noqa: ANN001
