@@ -735,8 +735,11 @@ class TrademarkIndex:
         ok = seg._elig.get(key)
         if ok is None:
             ok = self._on_goods(seg, f)
-            if len(seg._elig) >= _ELIGIBLE_KEPT:
-                seg._elig.pop(next(iter(seg._elig)))
+            while len(seg._elig) >= _ELIGIBLE_KEPT:
+                try:  # the oldest goes; the server's threads may evict at the same time
+                    seg._elig.pop(next(iter(seg._elig)), None)
+                except (RuntimeError, StopIteration):
+                    break
             seg._elig[key] = ok
         return ok
 
