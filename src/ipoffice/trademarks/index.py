@@ -519,7 +519,6 @@ class _Segment:
     live: np.ndarray | None = None  # False where a later segment holds the mark
     translit: np.ndarray | None = None  # profiles (``translit.encode_mark``); None in segments written before them
     translit_off: np.ndarray | None = None
-    _gcols: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
     _elig: dict[tuple, np.ndarray] = field(default_factory=dict, repr=False)
     _bits: dict[int, np.ndarray] = field(default_factory=dict, repr=False)  # class (-c) or group bit -> rows
 
@@ -533,21 +532,15 @@ class _Segment:
         return bits
 
     def group_bits(self, b: int) -> np.ndarray:
-        """Rows having the group of vocabulary bit ``b``, as packed bits, made on first use."""
+        """Rows having the group of vocabulary bit ``b``, as packed bits (1 bit a mark), made on first use.
+
+        The group mask is stored row-major, so reading one of its 64-bit words for every row touches every page
+        of the map (about 10 ms at 1M marks, once a group); the bitmap kept is an eighth of a byte a mark."""
         bits = self._bits.get(b)
         if bits is None:
-            col = (self.gcol(b // 64) >> np.uint64(b % 64)) & np.uint64(1)
-            bits = self._bits[b] = np.packbits(col.astype(bool))
+            col = np.ascontiguousarray(self.gmask[:, b // 64])
+            bits = self._bits[b] = np.packbits(((col >> np.uint64(b % 64)) & np.uint64(1)).astype(bool))
         return bits
-
-    def gcol(self, w: int) -> np.ndarray:
-        """Word ``w`` of every row's group mask, contiguous. The map is row-major, so a column read touches
-        every page of it (11 ms a query at 1M marks); a process that searches keeps each column it read
-        (8 bytes a mark), and the goods count then costs about a millisecond."""
-        col = self._gcols.get(w)
-        if col is None:
-            col = self._gcols[w] = np.ascontiguousarray(self.gmask[:, w])
-        return col
 
     @classmethod
     def load(cls, path: Path) -> _Segment:
@@ -751,8 +744,8 @@ class TrademarkIndex:
         return ok
 
     def count_on_goods(self, f: GoodsFilter) -> int:
-        """How many live marks are on the goods asked (the search's ``considered``): whole-column operations on
-        the maps (`_Segment.gcol`), no row index array."""
+        """How many live marks are on the goods asked (the search's ``considered``): the count of the query's
+        eligibility mask (``_eligible``), which its key look-ups have made already."""
         return sum(int(np.count_nonzero(self._eligible(seg, f))) for seg in self.segments)
 
     def candidates(self, probe: np.ndarray, f: GoodsFilter) -> list[RegisterMark]:
