@@ -106,18 +106,14 @@ def split_probe(mark: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     same short skeletons recur across marks: hashing them again took most of a gazette's key preparation."""
     from ipoffice.trademarks.keys import index_keys
 
-    strong, meaning, tparts = [], [], []
-    for k in index_keys(mark):
-        if k.startswith("tkh:"):
-            tparts.append(_tk_probe_hashes("tkl:", k[4:]))
-        elif k.startswith("tkl:"):
-            tparts.append(_tk_probe_hashes("tkh:", k[4:]))
-        elif k.startswith("m:"):
-            meaning.append(k)
-        else:
-            strong.append(k)
-    translit = np.unique(np.concatenate(tparts)) if tparts else np.zeros(0, dtype=np.uint64)
-    return hashes(sorted(strong)), hashes(sorted(meaning)), translit
+    keys = index_keys(mark)
+    stored = [k for k in keys if k.startswith(("tkh:", "tkl:"))]
+    strong, meaning, _none = split_keys(k for k in keys if not k.startswith(("tkh:", "tkl:")))
+    turned = [_tk_probe_hashes(_TK_TURNED[k[:4]], k[4:]) for k in stored]
+    return strong, meaning, np.unique(np.concatenate(turned)) if turned else np.zeros(0, dtype=np.uint64)
+
+
+_TK_TURNED = {"tkh:": "tkl:", "tkl:": "tkh:"}  # a Chinese side probes Latin skeletons, and the reverse
 
 
 @lru_cache(maxsize=200_000)
@@ -520,15 +516,15 @@ class _Segment:
     translit: np.ndarray | None = None  # profiles (``translit.encode_mark``); None in segments written before them
     translit_off: np.ndarray | None = None
     _elig: dict[tuple, np.ndarray] = field(default_factory=dict, repr=False)
-    _bits: dict[int, np.ndarray] = field(default_factory=dict, repr=False)  # class (-c) or group bit -> rows
+    _class_bits: dict[int, np.ndarray] = field(default_factory=dict, repr=False)  # Nice class -> packed rows
+    _group_bits: dict[int, np.ndarray] = field(default_factory=dict, repr=False)  # group vocabulary bit -> rows
 
     def class_bits(self, c: int) -> np.ndarray:
         """Rows having Nice class ``c``, as packed bits (1 bit a mark), made on first use."""
-        key = -c
-        bits = self._bits.get(key)
+        bits = self._class_bits.get(c)
         if bits is None:
             col = (np.asarray(self.cmask) >> np.uint64(c - 1)) & np.uint64(1)
-            bits = self._bits[key] = np.packbits(col.astype(bool))
+            bits = self._class_bits[c] = np.packbits(col.astype(bool))
         return bits
 
     def group_bits(self, b: int) -> np.ndarray:
@@ -536,10 +532,10 @@ class _Segment:
 
         The group mask is stored row-major, so reading one of its 64-bit words for every row touches every page
         of the map (about 10 ms at 1M marks, once a group); the bitmap kept is an eighth of a byte a mark."""
-        bits = self._bits.get(b)
+        bits = self._group_bits.get(b)
         if bits is None:
             col = np.ascontiguousarray(self.gmask[:, b // 64])
-            bits = self._bits[b] = np.packbits(((col >> np.uint64(b % 64)) & np.uint64(1)).astype(bool))
+            bits = self._group_bits[b] = np.packbits(((col >> np.uint64(b % 64)) & np.uint64(1)).astype(bool))
         return bits
 
     @classmethod
@@ -758,45 +754,32 @@ class TrademarkIndex:
     def _seg_rows(self, seg: _Segment, probe: np.ndarray, f: GoodsFilter) -> np.ndarray:
         """Sorted distinct rows of one segment sharing a probe key, live, on the goods, filed before.
 
-        A common key (one frequent character or word) has postings in the hundreds of thousands: they are
-        deduplicated through a row mask (linear in the segment, no sort) before the goods filter reads them."""
+        A common key (one frequent character or word) has postings in the hundreds of thousands: those off the
+        goods are dropped through the segment's eligibility mask (``_eligible``) before the few left are
+        deduplicated; a handful of postings is deduplicated first and their goods read row by row."""
         lo = np.searchsorted(seg.khash, probe, side="left")
         hi = np.searchsorted(seg.khash, probe, side="right")
         have = hi > lo
         if not have.any():
             return np.zeros(0, dtype=np.int64)
         parts = [seg.kpos[a:b] for a, b in zip(lo[have], hi[have], strict=True)]
-        total = sum(len(x) for x in parts)
-        n = len(seg.ids)
-        if total * _MASK_SHARE > n or _filter_key(f) in seg._elig:
-            # many postings, or a mask of this segment already made (a query's earlier key set): filter each
-            # posting by the segment's eligibility mask, then deduplicate the few that pass
-            ok = self._eligible(seg, f)
-            kept = [x[ok[x]] for x in parts]
-            if len(kept) == 1:
-                rows = np.asarray(kept[0], dtype=np.int64)
-                if len(rows) > 1:
-                    rows = rows[np.concatenate(([True], rows[1:] != rows[:-1]))]
-            else:
-                rows = np.unique(np.concatenate(kept)).astype(np.int64)
-            if f.before is not None:
-                fd = np.asarray(seg.fdate[rows])
-                rows = rows[(fd > 0) & (fd < f.before.toordinal())]
-            return rows
+        # many postings, or a mask of this segment already made for the filter (a query's earlier key set)
+        by_mask = sum(len(x) for x in parts) * _MASK_SHARE > len(seg.ids) or _filter_key(f) in seg._elig
+        if by_mask:
+            on_goods = self._eligible(seg, f)
+            parts = [x[on_goods[x]] for x in parts]
         if len(parts) == 1:
             rows = np.asarray(parts[0], dtype=np.int64)  # one key's postings are in row order (stable sort)
             if len(rows) > 1:
                 rows = rows[np.concatenate(([True], rows[1:] != rows[:-1]))]
-        elif total * 16 > len(seg.ids):
-            mask = np.zeros(len(seg.ids), dtype=bool)
-            for x in parts:
-                mask[x] = True
-            rows = np.flatnonzero(mask)
         else:
             rows = np.unique(np.concatenate(parts)).astype(np.int64)
-        ok = self._goods_ok(seg, rows, f)
-        if seg.live is not None:
-            ok &= seg.live[rows]
+        if by_mask:
+            ok = np.ones(len(rows), dtype=bool)
+        else:
+            ok = self._goods_ok(seg, rows, f)
+            if seg.live is not None:
+                ok &= seg.live[rows]
         if f.before is not None:
             fd = np.asarray(seg.fdate[rows])
             ok &= (fd > 0) & (fd < f.before.toordinal())
