@@ -30,6 +30,7 @@ from ipoffice.trademarks.search import (
     judge_split,
     linked_groups,
     result,
+    sound_test,
     translit_best,
 )
 
@@ -98,6 +99,13 @@ def _both(rows, idx, q: ConflictQuery):
     want = result(q, *judge(q, on_goods, linked=linked), len(on_goods), [])
     strong, weak = idx.split_candidates(tmi.split_probe(q.mark), f, dead=q.include_dead, rank_groups=q.groups)
     got = result(q, *judge_split(q, strong, weak, linked=linked), len(on_goods), [])
+    # the same with the transliteration pre-test run on the stream (as conflict_search and the gazette run it)
+    strong, weak = idx.split_candidates(
+        tmi.split_probe(q.mark), f, dead=q.include_dead, rank_groups=q.groups, sound_test=sound_test(q.mark)
+    )
+    assert weak.sound_tested == (sound_test(q.mark) is not None)
+    tested = result(q, *judge_split(q, strong, weak, linked=linked), len(on_goods), [])
+    assert tested == got, q.mark
     return want, got
 
 
@@ -201,6 +209,32 @@ def test_transliteration_shortcut_is_the_phonetic_score():
 
 
 CSV_HEAD = "number,mark,nice_classes,groups,goods,applicant,filing_date,status\n"
+
+
+def test_sound_test_decides_as_possible():
+    """``translit.SoundTest`` (the query's side fixed, alignments shared by skeleton) decides every candidate
+    as ``translit.possible`` does, on stored profiles of real marks and known transliterations."""
+    from ipoffice.trademarks import translit
+    from ipoffice.trademarks.similarity import _TRANSLIT_MIN
+
+    known = ["耐克", "NIKE", "特斯拉", "TESLA", "爱马仕", "HERMES", "奥迪", "AUDI", "星巴克", "STARBUCKS", "耐克斯"]
+    pool = []
+    for m in known + real_sample(300, 300, seed=9):
+        try:
+            pool.append(translit.profile(m))
+        except ValueError:
+            continue
+    rnd = random.Random(4)
+    passed = 0
+    for qp in pool[: len(known)] + rnd.sample(pool, 40):
+        test = translit.SoundTest(qp, _TRANSLIT_MIN)
+        for cp in pool:
+            want = translit.possible(qp, cp, _TRANSLIT_MIN)
+            assert test.stored(translit.encode(cp)) == want, (qp, cp)
+            assert test(cp) == want
+            passed += want
+    assert passed >= 12  # the known pairs pass, both ways
+    assert not translit.SoundTest(translit.profile("NIKE"), _TRANSLIT_MIN).stored(translit.encode_mark("!!!"))
 
 
 @pytest.fixture

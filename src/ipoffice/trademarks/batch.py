@@ -46,7 +46,14 @@ from ipoffice.trademarks.index import (
     need_hashes,
     split_probe,
 )
-from ipoffice.trademarks.search import ConflictQuery, SearchInputError, judge_split, linked_groups, result
+from ipoffice.trademarks.search import (
+    ConflictQuery,
+    SearchInputError,
+    judge_split,
+    linked_groups,
+    result,
+    sound_test,
+)
 
 ENGINES = ("duckdb", "spark")
 CONTRACT = ("number", "mark", "nice_classes", "groups", "goods", "applicant", "filing_date", "status")
@@ -288,7 +295,14 @@ def _judge_one(
     strong_marks = [idx.row(idx.segments[s], r) for s, r in sorted(strong)]
     _strong_h, meaning, translit = probe if probe is not None else split_probe(q.mark)
     weak = idx.weak_candidates(
-        meaning, translit, f, dead=q.include_dead, exclude=set(strong), rank_groups=q.groups, need=need_hashes(q.mark)
+        meaning,
+        translit,
+        f,
+        dead=q.include_dead,
+        exclude=set(strong),
+        rank_groups=q.groups,
+        need=need_hashes(q.mark),
+        sound_test=sound_test(q.mark),
     )
     hits, dead = judge_split(q, strong_marks, weak, on=on, linked=_linked(frozenset(q.groups)))
     return result(q, hits, dead, -1, [])
@@ -330,16 +344,22 @@ def _judge_all(
 # ------------------------------------------------------------------------------------------ engines
 
 
+def _frames(idx: TrademarkIndex, queries: list[tuple[int, ConflictQuery]], probes: Probes) -> dict[str, Any]:
+    """The five tables both engines join, by the names ``POST_SQL`` and ``_candidate_sql`` give them: register
+    postings (kp), classes (cls) and goods columns (marks); gazette keys by class (gpost) and goods (gq)."""
+    kp, cls, marks = _register_frames(idx)
+    gpost, gq = _gazette_frames(idx, queries, probes)
+    return {"kp": kp, "cls": cls, "marks": marks, "gpost": gpost, "gq": gq}
+
+
 def _duckdb_candidates(  # noqa: ANN202
     idx: TrademarkIndex, queries: list[tuple[int, ConflictQuery]], threads: int, probes: Probes
 ):
     import duckdb
 
-    kp, cls, marks = _register_frames(idx)
-    gpost, gq = _gazette_frames(idx, queries, probes)
     con = duckdb.connect()
     con.execute(f"SET threads={threads}")
-    for name, frame in (("kp", kp), ("cls", cls), ("marks", marks), ("gpost", gpost), ("gq", gq)):
+    for name, frame in _frames(idx, queries, probes).items():
         con.register(name, frame)
     con.execute("CREATE TEMP TABLE post AS " + POST_SQL.format(kp="kp", cls="cls"))
     rows = con.execute(_candidate_sql(_words(idx), "post", "marks", "gpost", "gq")).fetchall()
@@ -353,15 +373,14 @@ def _spark_candidates(
     """The same join in Spark SQL, on Parquet files written by DuckDB (no pyarrow needed)."""
     import duckdb
 
-    kp, cls, marks = _register_frames(idx)
-    gpost, gq = _gazette_frames(idx, queries, probes)
+    frames = _frames(idx, queries, probes)
     with tempfile.TemporaryDirectory(prefix="tm-spark-") as tmp:
         con = duckdb.connect()
-        for name, frame in (("kp", kp), ("cls", cls), ("marks", marks), ("gpost", gpost), ("gq", gq)):
+        for name, frame in frames.items():
             con.register(f"f_{name}", frame)
             con.execute(f"COPY f_{name} TO '{tmp}/{name}.parquet' (FORMAT parquet)")
         con.close()
-        for name in ("kp", "cls", "marks", "gpost", "gq"):
+        for name in frames:
             spark.read.parquet(f"{tmp}/{name}.parquet").createOrReplaceTempView(f"tm_{name}")
         spark.sql(POST_SQL.format(kp="tm_kp", cls="tm_cls")).createOrReplaceTempView("tm_post")
         df = spark.sql(_candidate_sql(_words(idx), "tm_post", "tm_marks", "tm_gpost", "tm_gq"))

@@ -50,6 +50,8 @@ INDEX_SUBDIR = Path("index") / "trademarks"
 FORMAT = 2  # 2: meaning keys of the cores and unqualified words (keys.meaning_variants)
 MAX_SEGMENTS = 8
 _MASK_SHARE = 32  # postings above 1/32 of a segment's rows: filter them through its eligibility mask
+#: above postings of 1/_SCATTER_SHARE of a segment's rows, distinct rows come from a row mask, not a sort
+_SCATTER_SHARE = 8
 _ELIGIBLE_KEPT = 4  # eligibility masks kept per segment (1 byte a mark each)
 # Status codes stored in the index files (uint8 positions): "unknown" is 0, then the model's statuses in its order,
 # derived from the one list so a status the model gains is never missing here.
@@ -89,12 +91,6 @@ def mark_hashes(mark: str) -> np.ndarray:
         return hashes(sorted(index_keys(mark)))
     except ValueError:
         return np.zeros(0, dtype=np.uint64)
-
-
-def probe_hashes(mark: str) -> np.ndarray:
-    from ipoffice.trademarks.keys import probe_keys
-
-    return hashes(sorted(probe_keys(mark)))
 
 
 def split_probe(mark: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -627,6 +623,8 @@ class WeakStream:
     def __init__(self, meaning: Iterator[LazyMark], sound: Iterator[LazyMark]):
         self._its: dict[bool, Iterator[LazyMark]] = {True: meaning, False: sound}
         self._heads: dict[bool, LazyMark] = {}
+        #: the transliteration-only marks already passed the transliteration pre-test (``sound_test``)
+        self.sound_tested = False
 
     def __iter__(self) -> WeakStream:
         return self
@@ -764,10 +762,19 @@ class TrademarkIndex:
             return np.zeros(0, dtype=np.int64)
         parts = [seg.kpos[a:b] for a, b in zip(lo[have], hi[have], strict=True)]
         # many postings, or a mask of this segment already made for the filter (a query's earlier key set)
-        by_mask = sum(len(x) for x in parts) * _MASK_SHARE > len(seg.ids) or _filter_key(f) in seg._elig
+        total = sum(len(x) for x in parts)
+        by_mask = total * _MASK_SHARE > len(seg.ids) or _filter_key(f) in seg._elig
         if by_mask:
             on_goods = self._eligible(seg, f)
-            parts = [x[on_goods[x]] for x in parts]
+            if total * _SCATTER_SHARE > len(seg.ids):
+                # the transliteration keys of a mark bring some 250,000 postings at 1M marks: marking them in a
+                # row mask and reading its set bits costs a third of gathering, filtering and sorting them
+                hit = np.zeros(len(seg.ids), dtype=bool)
+                hit[np.concatenate(parts)] = True
+                hit &= on_goods
+                parts = [np.flatnonzero(hit)]
+            else:
+                parts = [x[on_goods[x]] for x in parts]
         if len(parts) == 1:
             rows = np.asarray(parts[0], dtype=np.int64)  # one key's postings are in row order (stable sort)
             if len(rows) > 1:
@@ -810,6 +817,7 @@ class TrademarkIndex:
         dead: bool = True,
         rank_groups: set[str] | None = None,
         need: list[tuple[list[np.ndarray], np.ndarray]] | None = None,
+        sound_test: Callable[[str], bool] | None = None,
     ) -> tuple[list[RegisterMark], WeakStream]:
         """(marks sharing a strong key, (mark, shares a meaning key) for marks sharing only weak keys).
 
@@ -822,7 +830,7 @@ class TrademarkIndex:
         first = self._gids(strong, f)
         strong_rows = [self.row(self.segments[s], int(i)) for s, rows in self._by_segment(first) for i in rows]
         return strong_rows, self.weak_candidates(
-            meaning, translit, f, dead=dead, exclude=first, rank_groups=rank_groups, need=need
+            meaning, translit, f, dead=dead, exclude=first, rank_groups=rank_groups, need=need, sound_test=sound_test
         )
 
     def weak_candidates(
@@ -835,6 +843,7 @@ class TrademarkIndex:
         exclude: set[tuple[int, int]] | np.ndarray = frozenset(),  # type: ignore[assignment]
         rank_groups: set[str] | None = None,
         need: list[tuple[list[np.ndarray], np.ndarray]] | None = None,
+        sound_test: Callable[[str], bool] | None = None,
     ) -> WeakStream:
         """(mark, shares a meaning key) for marks sharing only weak keys, best possible rank first.
 
@@ -843,7 +852,11 @@ class TrademarkIndex:
         ``need`` (``need_hashes`` of ``keys.meaning_need``): a mark counts as sharing meaning only when it shares
         a key of every unit of one of the query's texts, or one of its whole-phrase keys; one sharing only a
         stray unit (a single common word) can still be a transliteration, else it is dropped. Marks are read
-        lazily (``LazyMark``): goods only when judged. Sets are sorted arrays of global row ids throughout."""
+        lazily (``LazyMark``): goods only when judged. Sets are sorted arrays of global row ids throughout.
+        ``sound_test`` (``translit.SoundTest.stored`` of the query): marks sharing only transliteration keys are
+        kept only when their stored profile passes it, tested as the stream reaches them and before they are read
+        (``sound_tested`` on the stream tells the caller). Most of them (some 14,000 of a gazette mark's at
+        1M, 6 % passing) are never reached: the search stops once no later one can rank."""
         if not isinstance(exclude, np.ndarray):
             exclude = np.array(sorted(int(self._offs[s]) + int(r) for s, r in exclude), dtype=np.int64)
         by_meaning = np.setdiff1d(self._gids(meaning, f), exclude, assume_unique=True)
@@ -866,16 +879,40 @@ class TrademarkIndex:
         )
         groups = f.groups if rank_groups is None else rank_groups
 
-        def ranked(gids: np.ndarray) -> Iterator[LazyMark]:
+        def ranked(gids: np.ndarray, keep: Callable[[int, int], bool] | None = None) -> Iterator[LazyMark]:
             segs = (np.searchsorted(self._offs, gids, side="right") - 1).astype(np.int64)
             rows = gids - self._offs[segs]
-            return (r for r, _k in self._ranked(segs, rows, f, dead, groups))
+            return (r for r, _k in self._ranked(segs, rows, f, dead, groups, keep))
 
-        return WeakStream(ranked(by_meaning), ranked(sound_only))
+        keep = self._sound_passing(sound_test) if sound_test is not None else None
+        stream = WeakStream(ranked(by_meaning), ranked(sound_only, keep))
+        stream.sound_tested = sound_test is not None
+        return stream
+
+    def _sound_passing(self, test: Callable[[str], bool]) -> Callable[[int, int], bool]:
+        """Whether a mark (segment, row) passes the transliteration pre-test, on its stored profile
+        (``translit.encode``; made from the text in a segment written before profiles were stored)."""
+        from ipoffice.trademarks import translit
+
+        def passes(si: int, r: int) -> bool:
+            seg = self.segments[si]
+            if seg.translit_off is None:
+                return test(translit.encode_mark(seg.text("marks", r)))
+            return test(seg.translit[int(seg.translit_off[r]) : int(seg.translit_off[r + 1])].tobytes().decode())
+
+        return passes
 
     def _ranked(
-        self, segs: np.ndarray, rows: np.ndarray, f: GoodsFilter, dead: bool, rank_groups: set[str]
+        self,
+        segs: np.ndarray,
+        rows: np.ndarray,
+        f: GoodsFilter,
+        dead: bool,
+        rank_groups: set[str],
+        keep_row: Callable[[int, int], bool] | None = None,
     ) -> Iterator[tuple[LazyMark, tuple[int, int]]]:
+        """Marks in the search's order; ``keep_row`` (segment, row) drops those failing it as they come, before
+        they are read, so that only the part of a long list the caller consumes is tested."""
         if not len(rows):
             return
         shares_group = np.zeros(len(rows), dtype=bool)
@@ -905,8 +942,10 @@ class TrademarkIndex:
             while j < n and fdate[order[j]] == fdate[a] and shares_group[order[j]] == shares_group[a]:
                 j += 1
             block = [
-                (LazyMark(self, int(segs[k]), int(rows[k]), bool(shares_group[k])), (int(segs[k]), int(rows[k])))
-                for k in order[i:j]
+                (LazyMark(self, sk, rk, bool(shares_group[k])), (sk, rk))
+                for k in order[i:j].tolist()
+                for sk, rk in ((int(segs[k]), int(rows[k])),)
+                if keep_row is None or keep_row(sk, rk)
             ]
             yield from sorted(block, key=lambda b: b[0].number)
             i = j

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -231,6 +231,17 @@ def _translit_possible(qp: translit.Profile, tm: Any) -> bool:
     return translit.possible(qp, tp, _TRANSLIT_MIN)
 
 
+def sound_test(mark: str) -> Callable[[str], bool] | None:
+    """The transliteration pre-test of ``mark`` for the index's candidates (``TrademarkIndex.weak_candidates``);
+    None for text ``normalize`` refuses (``judge_split`` then tests each candidate itself)."""
+    from ipoffice.trademarks.similarity import _TRANSLIT_MIN
+
+    try:
+        return translit.SoundTest(translit.profile(mark), _TRANSLIT_MIN).stored
+    except ValueError:
+        return None
+
+
 def judge_split(
     q: ConflictQuery,
     strong: Iterable[RegisterMark],
@@ -283,7 +294,7 @@ def judge_split(
                 continue
             if full[is_dead]:
                 continue  # the list is full of hits above any transliteration this late in the order
-            if not _translit_possible(qp, tm):
+            if not getattr(weak, "sound_tested", False) and not _translit_possible(qp, tm):
                 continue
         h, d = judge(q, [tm], on=on, linked=linked)
         for x in h + d:
@@ -371,7 +382,12 @@ def conflict_search(
     else:
         f = GoodsFilter(q.classes, goods_groups, q.before)
         strong, weak = idx.split_candidates(
-            split_probe(q.mark), f, dead=q.include_dead, rank_groups=q.groups, need=need_hashes(q.mark)
+            split_probe(q.mark),
+            f,
+            dead=q.include_dead,
+            rank_groups=q.groups,
+            need=need_hashes(q.mark),
+            sound_test=sound_test(q.mark),
         )
         hits, dead = judge_split(q, strong, weak, on=on, linked=linked)
         considered = idx.count_on_goods(f)

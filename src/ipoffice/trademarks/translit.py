@@ -147,3 +147,118 @@ def possible(p: Profile, q: Profile, at_least: float) -> bool:
     return (bool(p[0] and q[1]) and best(p[0], q[1], at_least) >= at_least) or (
         bool(q[0] and p[1]) and best(q[0], p[1], at_least) >= at_least
     )
+
+
+@lru_cache(maxsize=4096)
+def _first_ok(a0: str, b0: str) -> bool:
+    """Whether skeletons starting with these letters may align (``best``'s first test)."""
+    from ipoffice.trademarks.phonetic import _COMPATIBLE
+
+    return a0.upper() == b0 or frozenset((a0, b0)) in _COMPATIBLE
+
+
+class SoundTest:
+    """``possible(query, candidate, at_least)`` for the many candidates of one query.
+
+    ``possible`` is true when some pair of a Chinese variant (skeleton ``a``, pinyin ``py``) of one mark and a
+    Latin variant (text ``lat``, skeleton ``b``) of the other has compatible first letters, aligns to
+    ``at_least`` and, where either skeleton is short, has close spellings (``jaro_winkler(py, lat) >= 0.8``).
+    The query's side is fixed, so whether a candidate's skeleton aligns with it is worked out once per
+    distinct skeleton (``_han``, ``_latin``) and only the spelling test is left per candidate. A conflict
+    search meets some 500 candidates that share nothing but transliteration keys and only a few pass; their
+    skeletons repeat, their texts do not. tests/trademarks/test_tm_index.py checks it against ``possible``.
+    """
+
+    def __init__(self, query: Profile, at_least: float):
+        self.at_least = at_least
+        self.q_han = tuple((a, py) for a, py in query[0] if a)
+        self.q_latin = tuple((lat, b) for lat, vs in query[1] for b in vs if b)
+        self._han: dict[str, tuple[bool, tuple[str, ...]]] = {}
+        self._latin: dict[str, tuple[bool, tuple[str, ...]]] = {}
+        self._jw: dict[tuple[str, str], bool] = {}
+
+    def _spelled(self, py: str, lat: str) -> bool:
+        key = (py, lat)
+        ok = self._jw.get(key)
+        if ok is None:
+            from ipoffice.trademarks.phonetic import jaro_winkler
+
+            ok = self._jw[key] = jaro_winkler(py, lat) >= 0.8
+        return ok
+
+    def _han_entry(self, a: str) -> tuple[bool, tuple[str, ...]]:
+        """For a candidate's Chinese skeleton: (aligns with a query Latin variant needing no spelling test,
+        the query Latin texts it aligns with where the spelling test is needed)."""
+        got = self._han.get(a)
+        if got is None:
+            short_a = len(a.replace("n", "")) < 2
+            plain, spelled = False, []
+            for lat, b in self.q_latin:
+                if not _first_ok(a[0], b[0]):
+                    continue
+                needs = short_a or len(b) < 2
+                if (plain and not needs) or _aligned(a, b, self.at_least) < self.at_least:
+                    continue
+                if needs:
+                    spelled.append(lat)
+                else:
+                    plain = True
+            got = self._han[a] = (plain, tuple(spelled))
+        return got
+
+    def _latin_entry(self, b: str) -> tuple[bool, tuple[str, ...]]:
+        """For a candidate's Latin skeleton: (aligns with a query Chinese variant needing no spelling test,
+        the query pinyin it aligns with where the spelling test is needed)."""
+        got = self._latin.get(b)
+        if got is None:
+            plain, spelled = False, []
+            for a, py in self.q_han:
+                if not _first_ok(a[0], b[0]):
+                    continue
+                needs = len(a.replace("n", "")) < 2 or len(b) < 2
+                if (plain and not needs) or _aligned(a, b, self.at_least) < self.at_least:
+                    continue
+                if needs:
+                    spelled.append(py)
+                else:
+                    plain = True
+            got = self._latin[b] = (plain, tuple(spelled))
+        return got
+
+    def __call__(self, cand: Profile) -> bool:
+        if self.q_latin:
+            for a, py in cand[0]:
+                if a:
+                    plain, spelled = self._han_entry(a)
+                    if plain or any(self._spelled(py, lat) for lat in spelled):
+                        return True
+        if self.q_han:
+            for lat, variants in cand[1]:
+                for b in variants:
+                    if b:
+                        plain, spelled = self._latin_entry(b)
+                        if plain or any(self._spelled(py, lat) for py in spelled):
+                            return True
+        return False
+
+    def stored(self, s: str) -> bool:
+        """The test on a stored profile (``encode``), read only as far as the query needs: its Chinese part for
+        a query with Latin, its Latin part for one with Chinese. An empty one (text ``normalize`` refused)
+        never passes."""
+        han_s, _, latin_s = s.partition(_PART)
+        if han_s and self.q_latin:
+            for e in han_s.split(_ENTRY):
+                a, _, py = e.partition(_FIELD)
+                if a:
+                    plain, spelled = self._han_entry(a)
+                    if plain or any(self._spelled(py, lat) for lat in spelled):
+                        return True
+        if latin_s and self.q_han:
+            for e in latin_s.split(_ENTRY):
+                lat, _, vs = e.partition(_FIELD)
+                for b in vs.split(_VARIANT):
+                    if b:
+                        plain, spelled = self._latin_entry(b)
+                        if plain or any(self._spelled(py, lat) for py in spelled):
+                            return True
+        return False
