@@ -260,6 +260,12 @@ def latin_meaning_units(words: tuple[str, ...]) -> tuple[frozenset[str], ...]:
     return tuple(units)
 
 
+@lru_cache(maxsize=65536)
+def _whole_phrases(units: tuple[frozenset[str], ...]) -> frozenset[str]:
+    """The whole-phrase tokens (``w:``) of a text's units, as the ``e:`` token a one-word gloss would carry."""
+    return frozenset("e:" + t[2:] for u in units for t in u if t.startswith("w:"))
+
+
 def meanings_match(x: tuple[frozenset[str], ...], y: tuple[frozenset[str], ...]) -> bool:
     """Every unit of each side shares a token with some unit of the other (and none is meaningless).
 
@@ -269,10 +275,8 @@ def meanings_match(x: tuple[frozenset[str], ...], y: tuple[frozenset[str], ...])
     if not x or not y:
         return False
     for one, other in ((x, y), (y, x)):
-        if len(one) == 1 and len(other) > 1:
-            whole = {"e:" + t[2:] for u in other for t in u if t.startswith("w:")}
-            if whole & one[0]:
-                return True
+        if len(one) == 1 and len(other) > 1 and _whole_phrases(other) & one[0]:
+            return True
     if any(not u for u in x) or any(not u for u in y):
         return False
     return all(any(u & v for v in y) for u in x) and all(any(v & u for u in x) for v in y)

@@ -623,7 +623,7 @@ class _Judge:
                     break
             if found:
                 break
-        if not out:
+        if not out and _translit_reaches(han, latin, words):
             best, what = 0.0, ""
             for h in dict.fromkeys((han, core)):
                 core_ws = self.latin_core_words(words)
@@ -733,6 +733,17 @@ class _NoRule:
 
 
 _NO_RULE = _NoRule()
+
+
+def _translit_reaches(han: str, latin: str, words: tuple[str, ...]) -> bool:
+    """Whether ``_Judge.cross``'s transliteration score can reach ``_TRANSLIT_MIN``: decided on the cached
+    profiles with alignments that stop once they cannot (``translit.best``, which gives the same decision as
+    the full scores; tests/trademarks/test_tm_index.py), so the scores and the evidence text are worked out
+    only for the few pairs that pass."""
+    from ipoffice.trademarks import translit
+
+    prof = translit.han_profile(han), translit.latin_profile(latin, words)
+    return translit.best(*prof, _TRANSLIT_MIN) >= _TRANSLIT_MIN
 
 
 def _plain(text: str) -> str:
