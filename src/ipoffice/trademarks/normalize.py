@@ -33,10 +33,14 @@ _HAN_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0x20000, 0
 
 def is_han(ch: str) -> bool:
     """True for a CJK unified or compatibility ideograph (〇 counts: it is written in Chinese numbers)."""
-    if ch == "〇":
-        return True
-    cp = ord(ch)
-    return any(lo <= cp <= hi for lo, hi in _HAN_RANGES)
+    cp = ord(ch)  # the ranges of _HAN_RANGES, the common block first (called for every character of a mark)
+    return (
+        0x4E00 <= cp <= 0x9FFF
+        or 0x3400 <= cp <= 0x4DBF
+        or 0xF900 <= cp <= 0xFAFF
+        or 0x20000 <= cp <= 0x3134F
+        or ch == "〇"
+    )
 
 
 @lru_cache(maxsize=1)
@@ -88,17 +92,19 @@ def fold_han(text: str) -> str:
 
 
 def _strip_accents(s: str) -> str:
+    if s.isascii():
+        return s  # nothing to decompose
     return "".join(c for c in unicodedata.normalize("NFD", s) if not unicodedata.combining(c))
 
 
 def _char_class(ch: str) -> str:
     """'han', 'latin', 'digit', 'other' or '' (a separator: space, punctuation, symbol, emoji, anything else)."""
-    if is_han(ch):
-        return "han"
-    if "0" <= ch <= "9":
-        return "digit"
     if ("A" <= ch <= "Z") or ("a" <= ch <= "z"):
         return "latin"
+    if "0" <= ch <= "9":
+        return "digit"
+    if is_han(ch):
+        return "han"
     if ch.isalpha():
         return "other"  # Greek, Cyrillic, kana, Hangul …: kept, compared as plain text
     return ""
