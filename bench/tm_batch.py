@@ -1,7 +1,8 @@
 """The weekly gazette against the register as a batch job: DuckDB (2 cores) and Spark local mode beside it.
 
     .venv/bin/python bench/tm_batch.py [--marks 1000000] [--gazette 100000] [--index DIR]
-                                       [--spark-gazette 2000] [--spark-marks 1000000] [--json FILE]
+                                       [--spark-gazette 2000] [--json FILE]
+                                       [--judge-only N [--judge-dump FILE]]
 
 The register is bench/tm_search.py's (real marks, scaled up by recombining real mark words; real goods
 distributions); ``--index DIR`` reuses an index it kept (``tm_search.py --keep DIR``) for the same register,
@@ -61,6 +62,38 @@ def make_gazette(register, n: int, seed: int = 29) -> list[dict]:
     return out
 
 
+def judge_only(idx, gazette: list[dict], n: int, dump: Path | None) -> dict:  # noqa: ANN001
+    """The judging stage of ``run_gazette`` alone, in this process: keys and the DuckDB join for the whole
+    gazette, then ``_judge_one`` timed over ``n`` marks after 20 others. On a machine whose speed drifts, two
+    versions are best compared by running this for each at the same time, one per core (``taskset``), then
+    swapped; ``--judge-dump`` files of two versions compare equal when their results are identical."""
+    from ipoffice.trademarks.batch import _duckdb_candidates, _judge_one, _probes, gazette_query
+
+    queries = [(g, gazette_query(r)) for g, r in enumerate(gazette)]
+    probes = _probes(queries, 1)
+    strong: dict[int, list[tuple[int, int]]] = {}
+    for gid, sid, row in _duckdb_candidates(idx, queries, 1, probes):
+        strong.setdefault(int(gid), []).append((int(sid), int(row)))
+    warm, timed = queries[-20:], queries[:n]
+    for g, q in warm:
+        _judge_one(idx, q, strong.get(g, []), None, probes[g])
+    out = {}
+    t0, c0 = time.perf_counter(), time.process_time()
+    for g, q in timed:
+        out[g] = _judge_one(idx, q, strong.get(g, []), None, probes[g])
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    if dump:
+        with dump.open("w", encoding="utf-8") as fh:
+            for g in sorted(out):
+                fh.write(json.dumps(out[g], ensure_ascii=False, sort_keys=True) + "\n")
+    return {
+        "judged": len(timed),
+        "judge_ms_per_mark": round(1000 * wall / len(timed), 1),
+        "judge_cpu_ms_per_mark": round(1000 * cpu / len(timed), 1),
+        "hits": sum(len(r["results"]) for r in out.values()),
+    }
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--marks", type=int, default=1_000_000)
@@ -68,6 +101,14 @@ def main() -> None:
     ap.add_argument("--index", type=Path)
     ap.add_argument("--spark-gazette", type=int, default=2000)
     ap.add_argument("--json", type=Path)
+    ap.add_argument(
+        "--judge-only",
+        type=int,
+        default=0,
+        metavar="N",
+        help="time the judging alone, in one process: N gazette marks after 20 warm-up marks (no full run)",
+    )
+    ap.add_argument("--judge-dump", type=Path, help="with --judge-only: write the N results as JSON lines")
     args = ap.parse_args()
 
     from ipoffice.trademarks import index as tmi
@@ -84,6 +125,11 @@ def main() -> None:
     gazette = make_gazette(register, args.gazette)
     del register
     figures: dict = {"marks": meta["marks"], "gazette": len(gazette)}
+    if args.judge_only:
+        figures |= judge_only(idx, gazette, args.judge_only, args.judge_dump)
+        print(json.dumps(figures, indent=1))
+        tmp.cleanup()
+        return
     t = {}
     t0 = time.perf_counter()
     duck = run_gazette(idx, gazette, "duckdb", workers=2, timings=t)
