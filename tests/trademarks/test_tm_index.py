@@ -211,6 +211,41 @@ def test_transliteration_shortcut_is_the_phonetic_score():
 CSV_HEAD = "number,mark,nice_classes,groups,goods,applicant,filing_date,status\n"
 
 
+def test_compare_gates_transliteration_by_its_own_rules():
+    """``compare`` scores a transliteration only when the pruned test passes; a judge of other rules (here a
+    second copy of the rule set, as for another date) makes its own profiles, and both decide as the full
+    transliteration scores over the same variants do."""
+    import copy
+
+    from ipoffice.trademarks.keys import _judge
+    from ipoffice.trademarks.normalize import normalize
+    from ipoffice.trademarks.phonetic import transliteration_similarity
+    from ipoffice.trademarks.similarity import _TRANSLIT_MIN, _Judge, _translit_reaches
+
+    today = _judge()
+    other = _Judge(copy.deepcopy(today.rs), dt.date.today())
+    assert other.rs is not today.rs
+    marks = real_sample(150, 150, seed=6) + ["耐克", "NIKE", "特斯拉", "TESLA", "爱马仕", "HERMES"]
+    han = [m for m in marks if all("\u4e00" <= c <= "\u9fff" for c in m)]
+    lat = [normalize(m) for m in marks if m.isascii()]
+    rnd = random.Random(8)
+    pairs = [("耐克", normalize("NIKE")), ("爱马仕", normalize("HERMES"))]
+    pairs += [(rnd.choice(han), rnd.choice(lat)) for _ in range(200)]
+    passed = 0
+    for h, n in pairs:
+        if not n.alnum:
+            continue
+        core = other.strip_han(h, min_core=1)[0]
+        lcore = other.strip_latin(n.words)[0]
+        cw = other.latin_core_words(n.words)
+        singles = [w for w in cw if len(w) >= 4 and w.isalpha()] if len(cw) <= 2 else []
+        want = max(transliteration_similarity(x, y) for x in {h, core} for y in {n.alnum, lcore, *singles})
+        for j in (today, other):
+            assert _translit_reaches(j, h, n.alnum, tuple(n.words)) == (want >= _TRANSLIT_MIN), (h, n.alnum)
+        passed += want >= _TRANSLIT_MIN
+    assert passed >= 2
+
+
 def test_sound_test_decides_as_possible():
     """``translit.SoundTest`` (the query's side fixed, alignments shared by skeleton) decides every candidate
     as ``translit.possible`` does, on stored profiles of real marks and known transliterations."""

@@ -623,7 +623,7 @@ class _Judge:
                     break
             if found:
                 break
-        if not out and _translit_reaches(han, latin, words):
+        if not out and _translit_reaches(self, han, latin, words):
             best, what = 0.0, ""
             for h in dict.fromkeys((han, core)):
                 core_ws = self.latin_core_words(words)
@@ -735,14 +735,20 @@ class _NoRule:
 _NO_RULE = _NoRule()
 
 
-def _translit_reaches(han: str, latin: str, words: tuple[str, ...]) -> bool:
-    """Whether ``_Judge.cross``'s transliteration score can reach ``_TRANSLIT_MIN``: decided on the cached
-    profiles with alignments that stop once they cannot (``translit.best``, which gives the same decision as
-    the full scores; tests/trademarks/test_tm_index.py), so the scores and the evidence text are worked out
-    only for the few pairs that pass."""
+def _translit_reaches(judge: _Judge, han: str, latin: str, words: tuple[str, ...]) -> bool:
+    """Whether ``_Judge.cross``'s transliteration score can reach ``_TRANSLIT_MIN``: decided on the profiles
+    with alignments that stop once they cannot (``translit.best``, which gives the same decision as the full
+    scores; tests/trademarks/test_tm_index.py), so the scores and the evidence text are worked out only for the
+    few pairs that pass. The cached profiles are today's rules' cores; a judge of other rules (another date,
+    another rule set) makes its own."""
     from ipoffice.trademarks import translit
+    from ipoffice.trademarks.keys import _judge
 
-    prof = translit.han_profile(han), translit.latin_profile(latin, words)
+    today = _judge()
+    if judge.rs is today.rs and judge.codes == today.codes:
+        prof = translit.han_profile(han), translit.latin_profile(latin, words)
+    else:
+        prof = translit.han_profile_by(judge, han), translit.latin_profile_by(judge, latin, words)
     return translit.best(*prof, _TRANSLIT_MIN) >= _TRANSLIT_MIN
 
 

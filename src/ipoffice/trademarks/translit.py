@@ -33,25 +33,36 @@ _PART, _ENTRY, _FIELD, _VARIANT = "\x1f", "\x1e", "\x1d", "\x1c"
 
 @lru_cache(maxsize=100_000)
 def han_profile(han: str) -> HanProfile:
-    """(pinyin skeleton, pinyin) of a Chinese part and of its core, as ``_Judge.cross`` tries them."""
+    """(pinyin skeleton, pinyin) of a Chinese part and of its core, as ``_Judge.cross`` tries them (the core
+    under today's rules: ``han_profile_by`` takes another judge)."""
     from ipoffice.trademarks.keys import _judge
+
+    return han_profile_by(_judge(), han)
+
+
+def han_profile_by(j, han: str) -> HanProfile:  # noqa: ANN001 - a similarity._Judge
     from ipoffice.trademarks.phonetic import pinyin_of, pinyin_skeleton
 
     if not han:
         return ()
-    core, _ = _judge().strip_han(han, min_core=1)
+    core, _ = j.strip_han(han, min_core=1)
     return tuple((pinyin_skeleton(h), "".join(pinyin_of(h))) for h in dict.fromkeys((han, core)))
 
 
 @lru_cache(maxsize=100_000)
 def latin_profile(latin: str, words: tuple[str, ...]) -> LatinProfile:
-    """(text, skeleton variants) of a Latin part, its core and single words, as ``_Judge.cross`` tries them."""
+    """(text, skeleton variants) of a Latin part, its core and single words, as ``_Judge.cross`` tries them
+    (under today's rules: ``latin_profile_by`` takes another judge)."""
     from ipoffice.trademarks.keys import _judge
+
+    return latin_profile_by(_judge(), latin, words)
+
+
+def latin_profile_by(j, latin: str, words: tuple[str, ...]) -> LatinProfile:  # noqa: ANN001 - a similarity._Judge
     from ipoffice.trademarks.phonetic import latin_skeleton
 
     if not latin:
         return ()
-    j = _judge()
     lcore, _ = j.strip_latin(words)
     core_ws = j.latin_core_words(words)
     singles = [w for w in core_ws if len(w) >= 4 and w.isalpha()] if len(core_ws) <= 2 else []
