@@ -184,10 +184,21 @@ def test_every_labelled_similar_pair_shares_a_key():
     assert missing == []
 
 
+def _full_translit_score(j, h: str, n) -> float:  # noqa: ANN001 - a similarity._Judge, a NormalizedMark
+    """What ``_Judge.cross`` scores as transliteration, the long way: ``transliteration_similarity`` over the
+    Chinese text and its core against the Latin text, its core and its single words (under ``j``'s rules)."""
+    from ipoffice.trademarks.phonetic import transliteration_similarity
+
+    core = j.strip_han(h, min_core=1)[0]
+    lcore = j.strip_latin(n.words)[0]
+    cw = j.latin_core_words(n.words)
+    singles = [w for w in cw if len(w) >= 4 and w.isalpha()] if len(cw) <= 2 else []
+    return max(transliteration_similarity(x, y) for x in {h, core} for y in {n.alnum, lcore, *singles})
+
+
 def test_transliteration_shortcut_is_the_phonetic_score():
     from ipoffice.trademarks.keys import _judge
     from ipoffice.trademarks.normalize import normalize
-    from ipoffice.trademarks.phonetic import transliteration_similarity
 
     marks = real_sample(200, 200, seed=5)
     rnd = random.Random(2)
@@ -198,11 +209,7 @@ def test_transliteration_shortcut_is_the_phonetic_score():
         h, n = rnd.choice(han), rnd.choice(lat)
         if not n.alnum:
             continue
-        core = j.strip_han(h, min_core=1)[0]
-        lcore = j.strip_latin(n.words)[0]
-        cw = j.latin_core_words(n.words)
-        singles = [w for w in cw if len(w) >= 4 and w.isalpha()] if len(cw) <= 2 else []
-        want = max(transliteration_similarity(x, y) for x in {h, core} for y in {n.alnum, lcore, *singles})
+        want = _full_translit_score(j, h, n)
         assert translit_best(h, n.alnum, tuple(n.words)) == pytest.approx(want)
         for t in (0.5, 0.8):  # the early-stopping form decides the same way
             assert (translit_best(h, n.alnum, tuple(n.words), t) >= t) == (want >= t - 1e-9)
@@ -219,7 +226,6 @@ def test_compare_gates_transliteration_by_its_own_rules():
 
     from ipoffice.trademarks.keys import _judge
     from ipoffice.trademarks.normalize import normalize
-    from ipoffice.trademarks.phonetic import transliteration_similarity
     from ipoffice.trademarks.similarity import _TRANSLIT_MIN, _Judge, _translit_reaches
 
     today = _judge()
@@ -235,11 +241,7 @@ def test_compare_gates_transliteration_by_its_own_rules():
     for h, n in pairs:
         if not n.alnum:
             continue
-        core = other.strip_han(h, min_core=1)[0]
-        lcore = other.strip_latin(n.words)[0]
-        cw = other.latin_core_words(n.words)
-        singles = [w for w in cw if len(w) >= 4 and w.isalpha()] if len(cw) <= 2 else []
-        want = max(transliteration_similarity(x, y) for x in {h, core} for y in {n.alnum, lcore, *singles})
+        want = _full_translit_score(other, h, n)
         for j in (today, other):
             assert _translit_reaches(j, h, n.alnum, tuple(n.words)) == (want >= _TRANSLIT_MIN), (h, n.alnum)
         passed += want >= _TRANSLIT_MIN

@@ -900,7 +900,7 @@ class TrademarkIndex:
             seg = self.segments[si]
             if seg.translit_off is None:
                 return test(translit.encode_mark(seg.text("marks", r)))
-            return test(seg.translit[int(seg.translit_off[r]) : int(seg.translit_off[r + 1])].tobytes().decode())
+            return test(seg.text("translit", r))
 
         return passes
 

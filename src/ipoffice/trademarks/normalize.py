@@ -28,12 +28,12 @@ __all__ = ["MAX_LENGTH", "NormalizedMark", "Segment", "fold", "fold_han", "is_ha
 DATA_DIR = Path(__file__).with_name("data")
 MAX_LENGTH = 500  # longer input is refused: no word mark is that long, and comparisons are quadratic
 
-_HAN_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0x20000, 0x3134F))
-
 
 def is_han(ch: str) -> bool:
-    """True for a CJK unified or compatibility ideograph (〇 counts: it is written in Chinese numbers)."""
-    cp = ord(ch)  # the ranges of _HAN_RANGES, the common block first (called for every character of a mark)
+    """True for a CJK unified or compatibility ideograph (〇 counts: it is written in Chinese numbers): the
+    unified block, extension A, the compatibility block, extensions B-G. Plain comparisons, the common block
+    first: it runs for every character of every mark compared."""
+    cp = ord(ch)
     return (
         0x4E00 <= cp <= 0x9FFF
         or 0x3400 <= cp <= 0x4DBF

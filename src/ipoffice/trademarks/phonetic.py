@@ -274,6 +274,13 @@ def _skeleton_distance(a: str, b: str, limit: float | None = None) -> float:
     return prev[-1]
 
 
+@lru_cache(maxsize=4096)
+def first_letters_compatible(a0: str, b0: str) -> bool:
+    """Whether a Chinese skeleton starting with ``a0`` may render a Latin one starting with ``b0`` (the same
+    class, or compatible classes): the first test of every transliteration score."""
+    return a0.upper() == b0 or frozenset((a0, b0)) in _COMPATIBLE
+
+
 def transliteration_similarity(han: str, latin: str) -> float:
     """How well a Chinese text renders a Latin word by sound (耐克/NIKE 1.0, 特斯拉/TESLA 1.0), 0..1.
 
@@ -290,7 +297,7 @@ def transliteration_similarity(han: str, latin: str) -> float:
     for b in variants:
         if not a or not b:
             continue
-        if a[0].upper() != b[0] and frozenset((a[0], b[0])) not in _COMPATIBLE:
+        if not first_letters_compatible(a[0], b[0]):
             continue
         score = max(0.0, 1 - _skeleton_distance(a, b) / max(len(a), len(b)))
         if len(a.replace("n", "")) < 2 or len(b) < 2:

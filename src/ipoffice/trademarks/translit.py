@@ -19,6 +19,7 @@ skeletons; the alignments themselves repeat across marks (short class strings su
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import lru_cache
 
 #: (consonant skeleton, pinyin) of the Chinese text and of its core
@@ -133,7 +134,7 @@ def best(han: HanProfile, latin: LatinProfile, at_least: float | None = None) ->
 
     ``at_least``: only whether the best reaches it matters; alignments stop once they cannot, and the first
     variant that reaches it is returned (the value is then exact for that variant, a lower bound of the best)."""
-    from ipoffice.trademarks.phonetic import _COMPATIBLE, jaro_winkler
+    from ipoffice.trademarks.phonetic import first_letters_compatible, jaro_winkler
 
     top = 0.0
     for a, py in han:
@@ -143,7 +144,7 @@ def best(han: HanProfile, latin: LatinProfile, at_least: float | None = None) ->
         short_a = len(a.replace("n", "")) < 2
         for lat, variants in latin:
             for b in variants:
-                if not b or (a0.upper() != b[0] and frozenset((a0, b[0])) not in _COMPATIBLE):
+                if not b or not first_letters_compatible(a0, b[0]):
                     continue
                 if (short_a or len(b) < 2) and jaro_winkler(py, lat) < 0.8:
                     continue
@@ -160,14 +161,6 @@ def possible(p: Profile, q: Profile, at_least: float) -> bool:
     )
 
 
-@lru_cache(maxsize=4096)
-def _first_ok(a0: str, b0: str) -> bool:
-    """Whether skeletons starting with these letters may align (``best``'s first test)."""
-    from ipoffice.trademarks.phonetic import _COMPATIBLE
-
-    return a0.upper() == b0 or frozenset((a0, b0)) in _COMPATIBLE
-
-
 class SoundTest:
     """``possible(query, candidate, at_least)`` for the many candidates of one query.
 
@@ -175,9 +168,10 @@ class SoundTest:
     Latin variant (text ``lat``, skeleton ``b``) of the other has compatible first letters, aligns to
     ``at_least`` and, where either skeleton is short, has close spellings (``jaro_winkler(py, lat) >= 0.8``).
     The query's side is fixed, so whether a candidate's skeleton aligns with it is worked out once per
-    distinct skeleton (``_han``, ``_latin``) and only the spelling test is left per candidate. A conflict
-    search meets some 500 candidates that share nothing but transliteration keys and only a few pass; their
-    skeletons repeat, their texts do not. tests/trademarks/test_tm_index.py checks it against ``possible``.
+    distinct skeleton (``_aligning``, kept in ``_han``/``_latin``) and only the spelling test is left per
+    candidate. A conflict search meets some 500 candidates that share nothing but transliteration keys and only
+    a few pass; their skeletons repeat, their texts do not. tests/trademarks/test_tm_index.py checks it against
+    ``possible``.
     """
 
     def __init__(self, query: Profile, at_least: float):
@@ -197,60 +191,28 @@ class SoundTest:
             ok = self._jw[key] = jaro_winkler(py, lat) >= 0.8
         return ok
 
-    def _han_entry(self, a: str) -> tuple[bool, tuple[str, ...]]:
-        """For a candidate's Chinese skeleton: (aligns with a query Latin variant needing no spelling test,
-        the query Latin texts it aligns with where the spelling test is needed)."""
-        got = self._han.get(a)
-        if got is None:
-            short_a = len(a.replace("n", "")) < 2
-            plain, spelled = False, []
-            for lat, b in self.q_latin:
-                if not _first_ok(a[0], b[0]):
-                    continue
-                needs = short_a or len(b) < 2
-                if (plain and not needs) or _aligned(a, b, self.at_least) < self.at_least:
-                    continue
-                if needs:
-                    spelled.append(lat)
-                else:
-                    plain = True
-            got = self._han[a] = (plain, tuple(spelled))
-        return got
+    def _aligning(self, memo: dict, key: str, pairs: Iterable[tuple[str, str, str]]) -> tuple[bool, tuple[str, ...]]:
+        """For one skeleton of a candidate, over its pairs (Chinese skeleton, Latin skeleton, the query's text
+        for the spelling test) with the query's variants: (aligns where no spelling test is needed, the query
+        texts it aligns with where one is), kept in ``memo``."""
+        from ipoffice.trademarks.phonetic import first_letters_compatible
 
-    def _latin_entry(self, b: str) -> tuple[bool, tuple[str, ...]]:
-        """For a candidate's Latin skeleton: (aligns with a query Chinese variant needing no spelling test,
-        the query pinyin it aligns with where the spelling test is needed)."""
-        got = self._latin.get(b)
-        if got is None:
-            plain, spelled = False, []
-            for a, py in self.q_han:
-                if not _first_ok(a[0], b[0]):
-                    continue
-                needs = len(a.replace("n", "")) < 2 or len(b) < 2
-                if (plain and not needs) or _aligned(a, b, self.at_least) < self.at_least:
-                    continue
-                if needs:
-                    spelled.append(py)
-                else:
-                    plain = True
-            got = self._latin[b] = (plain, tuple(spelled))
+        plain, spelled = False, []
+        for a, b, text in pairs:
+            if not first_letters_compatible(a[0], b[0]):
+                continue
+            needs = len(a.replace("n", "")) < 2 or len(b) < 2
+            if (plain and not needs) or _aligned(a, b, self.at_least) < self.at_least:
+                continue
+            if needs:
+                spelled.append(text)
+            else:
+                plain = True
+        got = memo[key] = (plain, tuple(spelled))
         return got
 
     def __call__(self, cand: Profile) -> bool:
-        if self.q_latin:
-            for a, py in cand[0]:
-                if a:
-                    plain, spelled = self._han_entry(a)
-                    if plain or any(self._spelled(py, lat) for lat in spelled):
-                        return True
-        if self.q_han:
-            for lat, variants in cand[1]:
-                for b in variants:
-                    if b:
-                        plain, spelled = self._latin_entry(b)
-                        if plain or any(self._spelled(py, lat) for py in spelled):
-                            return True
-        return False
+        return self.stored(encode(cand))
 
     def stored(self, s: str) -> bool:
         """The test on a stored profile (``encode``), read only as far as the query needs: its Chinese part for
@@ -261,7 +223,9 @@ class SoundTest:
             for e in han_s.split(_ENTRY):
                 a, _, py = e.partition(_FIELD)
                 if a:
-                    plain, spelled = self._han_entry(a)
+                    plain, spelled = self._han.get(a) or self._aligning(
+                        self._han, a, ((a, b, lat) for lat, b in self.q_latin)
+                    )
                     if plain or any(self._spelled(py, lat) for lat in spelled):
                         return True
         if latin_s and self.q_han:
@@ -269,7 +233,9 @@ class SoundTest:
                 lat, _, vs = e.partition(_FIELD)
                 for b in vs.split(_VARIANT):
                     if b:
-                        plain, spelled = self._latin_entry(b)
+                        plain, spelled = self._latin.get(b) or self._aligning(
+                            self._latin, b, ((a, b, py) for a, py in self.q_han)
+                        )
                         if plain or any(self._spelled(py, lat) for py in spelled):
                             return True
         return False
