@@ -10,10 +10,16 @@ PORT ?= 8000
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
-	$(PIP) install -q -e '.[test,browser,spark,bench]'
+	$(PIP) install -q -e '.[test,browser,spark,bench,accel]'
 	touch $@
 
-install: $(VENV)/.installed
+# Compiled copies of the hot trademark modules (Cython; see src/ipoffice/accel.py). Rebuilt when a source changed;
+# a machine without a C compiler runs everything as Python, with the same results.
+$(VENV)/.accel: $(VENV)/.installed $(wildcard src/ipoffice/trademarks/*.py) src/ipoffice/accel.py
+	-$(VENV)/bin/ipoffice accel build
+	touch $@
+
+install: $(VENV)/.installed $(VENV)/.accel
 
 run: install
 	$(VENV)/bin/ipoffice init --sample

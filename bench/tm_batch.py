@@ -67,7 +67,7 @@ def judge_only(idx, gazette: list[dict], n: int, dump: Path | None) -> dict:  # 
     gazette, then ``_judge_one`` timed over ``n`` marks after 20 others. On a machine whose speed drifts, two
     versions are best compared by running this for each at the same time, one per core (``taskset``), then
     swapped; ``--judge-dump`` files of two versions compare equal when their results are identical."""
-    from ipoffice.trademarks.batch import _duckdb_candidates, _judge_one, _probes, gazette_query
+    from ipoffice.trademarks.batch import _duckdb_candidates, _judge_one, _probes, frozen_heap, gazette_query
 
     queries = [(g, gazette_query(r)) for g, r in enumerate(gazette)]
     probes = _probes(queries, 1)
@@ -75,13 +75,14 @@ def judge_only(idx, gazette: list[dict], n: int, dump: Path | None) -> dict:  # 
     for gid, sid, row in _duckdb_candidates(idx, queries, 1, probes):
         strong.setdefault(int(gid), []).append((int(sid), int(row)))
     warm, timed = queries[-20:], queries[:n]
-    for g, q in warm:
-        _judge_one(idx, q, strong.get(g, []), None, probes[g])
     out = {}
-    t0, c0 = time.perf_counter(), time.process_time()
-    for g, q in timed:
-        out[g] = _judge_one(idx, q, strong.get(g, []), None, probes[g])
-    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    with frozen_heap():  # as run_gazette's judging workers run
+        for g, q in warm:
+            _judge_one(idx, q, strong.get(g, []), None, probes[g])
+        t0, c0 = time.perf_counter(), time.process_time()
+        for g, q in timed:
+            out[g] = _judge_one(idx, q, strong.get(g, []), None, probes[g])
+        wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     if dump:
         with dump.open("w", encoding="utf-8") as fh:
             for g in sorted(out):

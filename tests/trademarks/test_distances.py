@@ -108,17 +108,18 @@ def test_rapidfuzz_distances_equal_the_reference(real_marks):
 
 
 def test_skeleton_distance_equals_the_plain_table(real_marks):
-    from ipoffice.trademarks.phonetic import _skeleton_distance, latin_skeleton, pinyin_skeleton
-    from ipoffice.trademarks.translit import _aligned
+    from ipoffice.trademarks.phonetic import _skeleton_distance, _skeleton_distance_py, latin_skeleton, pinyin_skeleton
+    from ipoffice.trademarks.translit import _aligned, _aligned_py
 
     skeletons = [s for m in real_marks for s in ((latin_skeleton(m),) if m.isascii() else (pinyin_skeleton(m),)) if s]
     rnd = random.Random(11)
     for _ in range(3000):
         a, b = rnd.choice(skeletons), rnd.choice(skeletons)
         limit = rnd.choice([None, 0.4, 1.0, 2.5])
-        assert _skeleton_distance(a, b, limit) == _skeleton_distance_plain(a, b, limit), (a, b, limit)
+        want = _skeleton_distance_plain(a, b, limit)
+        assert _skeleton_distance(a, b, limit) == _skeleton_distance_py(a, b, limit) == want, (a, b, limit)
         # the length bound of `translit._aligned` only answers "below at_least" where the table does too
         m = max(len(a), len(b))
         exact = 1 - _skeleton_distance_plain(a, b) / m
-        _aligned.cache_clear()
-        assert (_aligned(a, b, 0.8) >= 0.8) == (exact >= 0.8), (a, b)
+        assert (_aligned_py(a, b, 0.8) >= 0.8) == (exact >= 0.8), (a, b)
+        assert _aligned(a, b, 0.8) == _aligned_py(a, b, 0.8), (a, b)  # C where align.pyx is built

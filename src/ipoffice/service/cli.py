@@ -28,6 +28,7 @@ app.add_typer(user_app, name="user")
 
 def _mount_desks() -> None:
     """Desk command groups live in their own modules; mounted here so `ipoffice --help` lists them."""
+    from ipoffice.service.cli_accel import accel_app
     from ipoffice.service.cli_cases import case_app
     from ipoffice.service.cli_classify import classify_app
     from ipoffice.service.cli_deadlines import deadlines_app
@@ -43,6 +44,7 @@ def _mount_desks() -> None:
     app.add_typer(integrity_app, name="integrity")
     app.add_typer(index_app, name="index", help="The full-text search index: build, update, check.")
     app.add_typer(classify_app, name="classify")
+    app.add_typer(accel_app, name="accel")
     app.command("search", help="Search patents with the examiner query language.")(search_cmd)
     app.command("prior-art", help="Prior art for an application, with claim-element maps.")(prior_art_cmd)
     app.command("allocate", help="Assign new cases to examiners (field, language, skills, load; never a conflict).")(

@@ -20,6 +20,7 @@ from __future__ import annotations
 import gzip
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib.resources import files
 from pathlib import Path
 
 from rapidfuzz.distance import Levenshtein
@@ -36,7 +37,8 @@ __all__ = [
     "visually_similar",
 ]
 
-DATA_DIR = Path(__file__).with_name("data")
+# the package's folder, not this file's: a compiled copy of this module lives elsewhere (ipoffice.accel)
+DATA_DIR = Path(str(files("ipoffice.trademarks") / "data"))
 SHAPE_THRESHOLD = 0.5  # computed shape score counted as 形近: ~1% of random pairs of common characters reach it
 
 

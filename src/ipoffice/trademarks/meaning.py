@@ -18,6 +18,7 @@ from __future__ import annotations
 import gzip
 import re
 from functools import lru_cache
+from importlib.resources import files
 from pathlib import Path
 
 from ipoffice.core.lexicons import cedict_available, cedict_path
@@ -36,7 +37,8 @@ __all__ = [
     "stem",
 ]
 
-DATA_DIR = Path(__file__).with_name("data")
+# the package's folder, not this file's: a compiled copy of this module lives elsewhere (ipoffice.accel)
+DATA_DIR = Path(str(files("ipoffice.trademarks") / "data"))
 
 # words that carry no meaning of their own in a mark (articles, prepositions, conjunctions) -- 5.1.11
 STOPWORDS = frozenset(

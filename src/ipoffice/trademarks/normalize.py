@@ -21,11 +21,13 @@ import gzip
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib.resources import files
 from pathlib import Path
 
 __all__ = ["MAX_LENGTH", "NormalizedMark", "Segment", "fold", "fold_han", "is_han", "normalize"]
 
-DATA_DIR = Path(__file__).with_name("data")
+# the package's folder, not this file's: a compiled copy of this module lives elsewhere (ipoffice.accel)
+DATA_DIR = Path(str(files("ipoffice.trademarks") / "data"))
 MAX_LENGTH = 500  # longer input is refused: no word mark is that long, and comparisons are quadratic
 
 

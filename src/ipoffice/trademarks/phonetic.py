@@ -238,7 +238,18 @@ class _SubCosts(dict):
 _SUB = _SubCosts()
 
 
-def _skeleton_distance(a: str, b: str, limit: float | None = None) -> float:
+def _load_c_align():  # noqa: ANN202 - the compiled module, or None
+    """``align.pyx`` compiled by ``ipoffice accel build``, its costs filled from ``_COMPATIBLE``; None without a
+    build (or with ``IPOFFICE_PURE=1``), and the Python code below runs."""
+    try:
+        from ipoffice.trademarks import align
+    except ImportError:
+        return None
+    align.init(_COMPATIBLE, _skeleton_distance_py)
+    return align
+
+
+def _skeleton_distance_py(a: str, b: str, limit: float | None = None) -> float:
     """Weighted edit distance of two skeletons (gaps 0.6, a nasal final 0.2, compatible classes 0.35).
 
     With ``limit``, stops as soon as every alignment already costs more (costs only grow along a row of the
@@ -272,6 +283,11 @@ def _skeleton_distance(a: str, b: str, limit: float | None = None) -> float:
             return low
         prev = cur
     return prev[-1]
+
+
+_C_ALIGN = _load_c_align()
+#: the alignment the engine uses: in C where ``align.pyx`` is built (the same floats), else the Python table
+_skeleton_distance = _C_ALIGN.skeleton_distance if _C_ALIGN is not None else _skeleton_distance_py
 
 
 @lru_cache(maxsize=4096)
