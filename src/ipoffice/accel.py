@@ -121,6 +121,7 @@ def install() -> None:
 
 
 def is_compiled(module: object) -> bool:
+    """Whether a loaded module is a compiled copy (tests and ``status`` ask)."""
     return isinstance(getattr(module, "__loader__", None), importlib.machinery.ExtensionFileLoader)
 
 
@@ -161,7 +162,9 @@ def _compile(todo: list[tuple[str, Path, Path]], tmp: str, jobs: int) -> None:
     cmd.run()
     for name, _, so in todo:
         so.parent.mkdir(parents=True, exist_ok=True)
-        shutil.move(cmd.get_ext_fullpath(name), so)
+        part = so.with_name(so.name + ".part")  # a process importing meanwhile sees the whole file or none
+        shutil.copyfile(cmd.get_ext_fullpath(name), part)
+        os.replace(part, so)
         for old in so.parent.parent.iterdir():
             if old != so.parent:
                 shutil.rmtree(old, ignore_errors=True)
