@@ -7,6 +7,7 @@ same results. Exit codes as elsewhere: 0 done, 1 some module did not compile (re
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from typing import Annotated
 
 import typer
@@ -37,7 +38,7 @@ def build_cmd(
 ) -> None:
     """Compile the modules whose source changed since their last build (about a minute for all, on 2 cores)."""
     try:
-        with out.status("compiling (Cython, then the C compiler)", spinner="dots") if not as_json else _Null():
+        with out.status("compiling (Cython, then the C compiler)", spinner="dots") if not as_json else nullcontext():
             rows = accel.build(force=force)
     except ImportError as exc:
         raise fail(
@@ -62,11 +63,3 @@ def clean_cmd(as_json: JsonOpt = False) -> None:
         emit({"dir": str(accel.accel_dir()), "removed": n, "results": []})
     else:
         out.print(f"removed {n} compiled module folder(s) from {accel.accel_dir()}")
-
-
-class _Null:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> None:
-        return None

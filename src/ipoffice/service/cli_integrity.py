@@ -7,6 +7,7 @@ Flags are for the office only: every command checks the integrity permissions of
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import nullcontext
 from typing import Annotated, Any
 
 import typer
@@ -62,7 +63,7 @@ def scan_cmd(
     actor = _actor_checked(role, "integrity_scan", as_json)
     store = _store()
     try:
-        with err.status("scanning", spinner="dots") if err.is_terminal else _null():
+        with err.status("scanning", spinner="dots") if err.is_terminal else nullcontext():
             res = scan(store, kind=kind, since=since_d, engine=engine)
     except (ScanInputError, IntegrityRulesError) as exc:
         raise fail(str(exc), as_json) from None
@@ -78,14 +79,6 @@ def scan_cmd(
     out.print(f"scan {res['scan_id']}: {c['flags']} flag(s), {c['new']} new, {c['updated']} updated ({c['seconds']}s)")
     for f in res["results"]:
         out.print(f"[bold]{f['number']}[/bold] {f['behaviour']} {f['score']:.2f}  {f['legal_basis']}  [{f['signal']}]")
-
-
-class _null:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *a: object) -> None:
-        return None
 
 
 @integrity_app.command("explain")
