@@ -15,7 +15,7 @@ $(VENV)/.installed: pyproject.toml
 
 # Compiled copies of the hot trademark modules (Cython; see src/ipoffice/accel.py). Rebuilt when a source changed;
 # a machine without a C compiler runs everything as Python, with the same results.
-$(VENV)/.accel: $(VENV)/.installed $(wildcard src/ipoffice/trademarks/*.py) src/ipoffice/accel.py
+$(VENV)/.accel: $(VENV)/.installed $(wildcard src/ipoffice/trademarks/*.py src/ipoffice/trademarks/*.pyx) src/ipoffice/accel.py
 	-$(VENV)/bin/ipoffice accel build
 	touch $@
 
