@@ -192,7 +192,7 @@ def build(
     for name in modules:
         src = source_path(name)
         so = compiled_path(name, src, root)
-        rows[name] = {"module": name, "built": so.is_file(), "compiled_now": False, "path": None, "error": None}
+        rows[name] = {"module": name, "built": so.is_file(), "compiled_now": False, "path": str(so), "error": None}
         if force or not so.is_file():
             todo.append((name, src, so))
     groups = [todo] if todo else []
@@ -209,9 +209,9 @@ def build(
                 continue
         for name, _, _ in group:
             rows[name].update(built=True, compiled_now=True)
-    for name in modules:
-        so = compiled_path(name, source_path(name), root)
-        rows[name]["path"] = str(so) if so.is_file() else None
+    for row in rows.values():
+        if not row["built"]:
+            row["path"] = None
     return [rows[n] for n in modules]
 
 

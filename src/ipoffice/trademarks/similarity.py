@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 from rapidfuzz.distance import Levenshtein
 
-from ipoffice.trademarks import hanzi, meaning
+from ipoffice.trademarks import hanzi, meaning, translit
 from ipoffice.trademarks.normalize import NormalizedMark, normalize
 from ipoffice.trademarks.phonetic import (
     double_metaphone,
@@ -741,7 +741,6 @@ def _translit_reaches(judge: _Judge, han: str, latin: str, words: tuple[str, ...
     scores; tests/trademarks/test_tm_index.py), so the scores and the evidence text are worked out only for the
     few pairs that pass. The cached profiles are today's rules' cores; a judge of other rules (another date,
     another rule set) makes its own."""
-    from ipoffice.trademarks import translit
     from ipoffice.trademarks.keys import _judge
 
     today = _judge()

@@ -44,12 +44,10 @@ def han_profile(han: str) -> HanProfile:
 
 
 def han_profile_by(j, han: str) -> HanProfile:  # noqa: ANN001 - a similarity._Judge
-    from ipoffice.trademarks.phonetic import pinyin_of, pinyin_skeleton
-
     if not han:
         return ()
     core, _ = j.strip_han(han, min_core=1)
-    return tuple((pinyin_skeleton(h), "".join(pinyin_of(h))) for h in dict.fromkeys((han, core)))
+    return tuple((phonetic.pinyin_skeleton(h), "".join(phonetic.pinyin_of(h))) for h in dict.fromkeys((han, core)))
 
 
 @lru_cache(maxsize=100_000)
@@ -62,8 +60,6 @@ def latin_profile(latin: str, words: tuple[str, ...]) -> LatinProfile:
 
 
 def latin_profile_by(j, latin: str, words: tuple[str, ...]) -> LatinProfile:  # noqa: ANN001 - a similarity._Judge
-    from ipoffice.trademarks.phonetic import latin_skeleton
-
     if not latin:
         return ()
     lcore, _ = j.strip_latin(words)
@@ -71,7 +67,7 @@ def latin_profile_by(j, latin: str, words: tuple[str, ...]) -> LatinProfile:  # 
     singles = [w for w in core_ws if len(w) >= 4 and w.isalpha()] if len(core_ws) <= 2 else []
     out = []
     for lat in dict.fromkeys((latin, lcore, *singles)):
-        sk = latin_skeleton(lat)
+        sk = phonetic.latin_skeleton(lat)
         variants = (sk, sk[1:]) if sk.startswith("H") and len(sk) > 1 else (sk,)
         out.append((lat.lower(), variants))
     return tuple(out)
@@ -142,8 +138,6 @@ def best(han: HanProfile, latin: LatinProfile, at_least: float | None = None) ->
 
     ``at_least``: only whether the best reaches it matters; alignments stop once they cannot, and the first
     variant that reaches it is returned (the value is then exact for that variant, a lower bound of the best)."""
-    from ipoffice.trademarks.phonetic import first_letters_compatible, jaro_winkler
-
     top = 0.0
     for a, py in han:
         if not a:
@@ -152,9 +146,9 @@ def best(han: HanProfile, latin: LatinProfile, at_least: float | None = None) ->
         short_a = len(a.replace("n", "")) < 2
         for lat, variants in latin:
             for b in variants:
-                if not b or not first_letters_compatible(a0, b[0]):
+                if not b or not phonetic.first_letters_compatible(a0, b[0]):
                     continue
-                if (short_a or len(b) < 2) and jaro_winkler(py, lat) < 0.8:
+                if (short_a or len(b) < 2) and phonetic.jaro_winkler(py, lat) < 0.8:
                     continue
                 top = max(top, _aligned(a, b, at_least))
                 if at_least is not None and top >= at_least:
@@ -194,20 +188,16 @@ class SoundTest:
         key = (py, lat)
         ok = self._jw.get(key)
         if ok is None:
-            from ipoffice.trademarks.phonetic import jaro_winkler
-
-            ok = self._jw[key] = jaro_winkler(py, lat) >= 0.8
+            ok = self._jw[key] = phonetic.jaro_winkler(py, lat) >= 0.8
         return ok
 
     def _aligning(self, memo: dict, key: str, pairs: Iterable[tuple[str, str, str]]) -> tuple[bool, tuple[str, ...]]:
         """For one skeleton of a candidate, over its pairs (Chinese skeleton, Latin skeleton, the query's text
         for the spelling test) with the query's variants: (aligns where no spelling test is needed, the query
         texts it aligns with where one is), kept in ``memo``."""
-        from ipoffice.trademarks.phonetic import first_letters_compatible
-
         plain, spelled = False, []
         for a, b, text in pairs:
-            if not first_letters_compatible(a[0], b[0]):
+            if not phonetic.first_letters_compatible(a[0], b[0]):
                 continue
             needs = len(a.replace("n", "")) < 2 or len(b) < 2
             if (plain and not needs) or _aligned(a, b, self.at_least) < self.at_least:
