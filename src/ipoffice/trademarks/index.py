@@ -516,6 +516,7 @@ class _Segment:
     _elig: dict[tuple, np.ndarray] = field(default_factory=dict, repr=False)
     _class_bits: dict[int, np.ndarray] = field(default_factory=dict, repr=False)  # Nice class -> packed rows
     _group_bits: dict[int, np.ndarray] = field(default_factory=dict, repr=False)  # group vocabulary bit -> rows
+    _views: dict[str, tuple[memoryview, np.ndarray]] = field(default_factory=dict, repr=False)  # see ``text``
 
     def class_bits(self, c: int) -> np.ndarray:
         """Rows having Nice class ``c``, as packed bits (1 bit a mark), made on first use."""
@@ -567,9 +568,13 @@ class _Segment:
         )
 
     def text(self, which: str, i: int) -> str:
-        """Row ``i`` of a text column: ``marks``, ``numbers`` or ``translit``."""
-        data, off = getattr(self, which), getattr(self, which + "_off")
-        return data[int(off[i]) : int(off[i + 1])].tobytes().decode("utf-8")
+        """Row ``i`` of a text column: ``marks``, ``numbers`` or ``translit``, decoded from a memoryview of the
+        map (kept per column: a numpy slice and ``tobytes`` cost twice as much per row)."""
+        view = self._views.get(which)
+        if view is None:
+            view = self._views[which] = (memoryview(getattr(self, which)), getattr(self, which + "_off"))
+        data, off = view
+        return str(data[off[i] : off[i + 1]], "utf-8")
 
 
 class LazyMark:
@@ -610,6 +615,10 @@ class LazyMark:
     @property
     def groups(self) -> tuple[str, ...]:
         return self.full().groups
+
+
+def _number(m: LazyMark) -> str:
+    return m.number
 
 
 def rank_key(m: LazyMark) -> tuple[bool, int, str]:
@@ -881,28 +890,24 @@ class TrademarkIndex:
         )
         groups = f.groups if rank_groups is None else rank_groups
 
-        def ranked(gids: np.ndarray, keep: Callable[[int, int], bool] | None = None) -> Iterator[LazyMark]:
+        def ranked(gids: np.ndarray, keep: Callable[[str], bool] | None = None) -> Iterator[LazyMark]:
             segs = (np.searchsorted(self._offs, gids, side="right") - 1).astype(np.int64)
             rows = gids - self._offs[segs]
-            return (r for r, _k in self._ranked(segs, rows, f, dead, groups, keep))
+            return self._ranked(segs, rows, f, dead, groups, keep)
 
-        keep = self._sound_passing(sound_test) if sound_test is not None else None
-        stream = WeakStream(ranked(by_meaning), ranked(sound_only, keep))
+        stream = WeakStream(ranked(by_meaning), ranked(sound_only, sound_test))
         stream.sound_tested = sound_test is not None
         return stream
 
-    def _sound_passing(self, test: Callable[[str], bool]) -> Callable[[int, int], bool]:
-        """Whether a mark (segment, row) passes the transliteration pre-test, on its stored profile
-        (``translit.encode``; made from the text in a segment written before profiles were stored)."""
-        from ipoffice.trademarks import translit
+    def _profile_text(self, si: int, r: int) -> str:
+        """A mark's stored transliteration profile (``translit.encode``), made from its text in a segment written
+        before profiles were stored."""
+        seg = self.segments[si]
+        if seg.translit_off is None:
+            from ipoffice.trademarks import translit
 
-        def passes(si: int, r: int) -> bool:
-            seg = self.segments[si]
-            if seg.translit_off is None:
-                return test(translit.encode_mark(seg.text("marks", r)))
-            return test(seg.text("translit", r))
-
-        return passes
+            return translit.encode_mark(seg.text("marks", r))
+        return seg.text("translit", r)
 
     def _ranked(
         self,
@@ -911,10 +916,15 @@ class TrademarkIndex:
         f: GoodsFilter,
         dead: bool,
         rank_groups: set[str],
-        keep_row: Callable[[int, int], bool] | None = None,
-    ) -> Iterator[tuple[LazyMark, tuple[int, int]]]:
-        """Marks in the search's order; ``keep_row`` (segment, row) drops those failing it as they come, before
-        they are read, so that only the part of a long list the caller consumes is tested."""
+        sound_test: Callable[[str], bool] | None = None,
+    ) -> Iterator[LazyMark]:
+        """Marks in the search's order; ``sound_test`` (of a stored transliteration profile) drops those failing
+        it as they come, before they are read, so that only the part of a long list the caller consumes is
+        tested.
+
+        The order is worked out in numpy for the whole list, and the walk turns it into Python values a window
+        at a time: a gazette mark's transliteration-only list holds some 13,000 marks of which the search reads
+        about 540, and reading numpy scalars one by one was a fifth of its judging (session 17)."""
         if not len(rows):
             return
         shares_group = np.zeros(len(rows), dtype=bool)
@@ -935,22 +945,36 @@ class TrademarkIndex:
             if not dead:
                 keep[m] = ~np.isin(np.asarray(seg.status[r]), dead_codes)
         segs, rows, shares_group, fdate = segs[keep], rows[keep], shares_group[keep], fdate[keep]
+        if not len(rows):
+            return
         fdate = np.where(fdate == 0, np.iinfo(np.int64).min, fdate)  # no date sorts first, as "" does
         order = np.lexsort((fdate, ~shares_group))
-        i, n = 0, len(order)
-        while i < n:  # a block of equal (goods, date) is ordered by number once read
-            j = i + 1
-            a = order[i]
-            while j < n and fdate[order[j]] == fdate[a] and shares_group[order[j]] == shares_group[a]:
-                j += 1
-            block = [
-                (LazyMark(self, sk, rk, bool(shares_group[k])), (sk, rk))
-                for k in order[i:j].tolist()
-                for sk, rk in ((int(segs[k]), int(rows[k])),)
-                if keep_row is None or keep_row(sk, rk)
-            ]
-            yield from sorted(block, key=lambda b: b[0].number)
-            i = j
+        segs, rows, shares_group, fdate = segs[order], rows[order], shares_group[order], fdate[order]
+        # a block of equal (goods, date) is ordered by number once read: its first position, and the end
+        starts = np.flatnonzero(
+            np.concatenate(([True], (fdate[1:] != fdate[:-1]) | (shares_group[1:] != shares_group[:-1])))
+        )
+        ends = np.append(starts[1:], len(rows))
+        n, window, lo, b0 = len(rows), 64, 0, 0
+        while lo < n:
+            # the next window: whole blocks, up to the one holding position lo + window - 1
+            b1 = int(np.searchsorted(starts, min(lo + window, n) - 1, side="right"))
+            hi = int(ends[b1 - 1])
+            ws, wr = segs[lo:hi].tolist(), rows[lo:hi].tolist()
+            wg = shares_group[lo:hi].tolist()
+            cut = (ends[b0:b1] - lo).tolist()
+            i = 0
+            for j in cut:
+                block = [
+                    LazyMark(self, ws[k], wr[k], wg[k])
+                    for k in range(i, j)
+                    if sound_test is None or sound_test(self._profile_text(ws[k], wr[k]))
+                ]
+                if len(block) > 1:
+                    block.sort(key=_number)
+                yield from block
+                i = j
+            lo, b0, window = hi, b1, min(window * 2, 4096)
 
     def row(self, seg: _Segment, i: int) -> RegisterMark:
         names = []

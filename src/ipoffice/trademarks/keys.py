@@ -55,6 +55,7 @@ Keys are plain strings, so any inverted index (SQL table, search engine) can hol
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 from ipoffice.trademarks import meaning
 from ipoffice.trademarks.normalize import normalize
@@ -283,9 +284,17 @@ def _strip_han_min1(han: str) -> str:
 
 
 _JUDGES: dict = {}
+#: (time.time() at which the cached judge stops being today's: the next local midnight, that judge)
+_TODAY: list = [0.0, None]
 
 
 def _judge():  # noqa: ANN202 - the similarity judge of today's rules, built once a day per process
+    """Today's judge. It is asked for once per comparison (``search.judge``, ``similarity._translit_reaches``),
+    so the answer is kept until the next local midnight and checked with one ``time.time()`` call, without
+    ``date.today()`` or imports: those were 2 % of a gazette mark's judging (session 17). A long-running
+    server still judges by the rules in force on the day of each query."""
+    if time.time() < _TODAY[0]:
+        return _TODAY[1]
     from ipoffice.trademarks.rules import load_rules
     from ipoffice.trademarks.similarity import _Judge
 
@@ -293,6 +302,8 @@ def _judge():  # noqa: ANN202 - the similarity judge of today's rules, built onc
     if day not in _JUDGES:
         _JUDGES.clear()
         _JUDGES[day] = _Judge(load_rules(), day)
+    midnight = dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min).timestamp()
+    _TODAY[:] = [midnight, _JUDGES[day]]
     return _JUDGES[day]
 
 

@@ -66,8 +66,10 @@ def fuzzy_syllable(s: str) -> str:
     return s
 
 
+@lru_cache(maxsize=262_144)
 def pinyin_near(a: str, b: str) -> str:
-    """Sound relation of two characters: 'same' (a shared toneless reading), 'near' (模糊音) or ''."""
+    """Sound relation of two characters: 'same' (a shared toneless reading), 'near' (模糊音) or ''. Kept per
+    pair, as ``hanzi.visually_similar``."""
     if a == b:
         return "same"
     ra, rb = hanzi.readings(a), hanzi.readings(b)

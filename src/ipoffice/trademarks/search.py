@@ -36,6 +36,8 @@ from ipoffice.trademarks.index import (
     open_fresh,
     split_probe,
 )
+from ipoffice.trademarks.keys import _judge
+from ipoffice.trademarks.similarity import compare
 
 DEAD = {"expired", "invalidated", "cancelled", "refused", "withdrawn"}
 GOODS_RULE = "tmg2021-5.2"
@@ -159,10 +161,8 @@ def _goods_reason(q: ConflictQuery, classes: set[int] | tuple[int, ...], groups,
 def judge(q: ConflictQuery, marks: Iterable[RegisterMark], *, on: dt.date | None = None, linked=None):  # noqa: ANN001
     """Judge candidate marks against ``q.mark``: (hits, dead), unsorted. The one place hits are made, so the
     exhaustive search, the indexed search and the batch engines give the same hits."""
-    from ipoffice.trademarks.keys import _judge
-    from ipoffice.trademarks.similarity import compare
-
-    rules = _judge().rs  # today's rule set, loaded once per process
+    today = _judge()  # today's rule set, loaded once per process
+    rules, on = today.rs, on or today.day  # the day given once, not looked up by each comparison
     linked = linked if linked is not None else linked_groups(q.groups)
     hits, dead = [], []
     for tm in marks:

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 from rapidfuzz.distance import Levenshtein
 
-from ipoffice.trademarks import hanzi, meaning, translit
+from ipoffice.trademarks import hanzi, keys, meaning, translit
 from ipoffice.trademarks.normalize import NormalizedMark, normalize
 from ipoffice.trademarks.phonetic import (
     double_metaphone,
@@ -200,6 +200,7 @@ class _Judge:
 
     def __init__(self, rs: RuleSet, on: dt.date):
         self.rs = rs
+        self.day = on
         self.rules: dict[str, Rule] = rs.in_force(on)
         self.codes = frozenset(self.rules)
         self.wc: WordClasses = word_classes(rs, self.codes)
@@ -741,9 +742,7 @@ def _translit_reaches(judge: _Judge, han: str, latin: str, words: tuple[str, ...
     scores; tests/trademarks/test_tm_index.py), so the scores and the evidence text are worked out only for the
     few pairs that pass. The cached profiles are today's rules' cores; a judge of other rules (another date,
     another rule set) makes its own."""
-    from ipoffice.trademarks.keys import _judge
-
-    today = _judge()
+    today = keys._judge()
     if judge.rs is today.rs and judge.codes == today.codes:
         prof = translit.han_profile(han), translit.latin_profile(latin, words)
     else:
