@@ -48,6 +48,7 @@ MODULES: tuple[str, ...] = tuple(
         "words",
         "goods",
         "align",  # align.pyx: C only, no Python twin (phonetic and translit fall back to their own code)
+        "postings",  # postings.pyx: C only (index falls back to numpy)
     )
 )
 #: changes when the way modules are compiled changes (directives below), so older builds stop matching
