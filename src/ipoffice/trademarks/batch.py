@@ -361,6 +361,9 @@ def _judge_all(
     import multiprocessing as mp
 
     _WORKER_INDEX, _WORKER_PROBES = idx, probes  # inherited by the forked workers, not pickled
+    for seg in idx.segments:  # made once here and shared, not once in each worker
+        if seg.fast_postings:
+            seg.key_buckets()
     size = max(50, len(items) // (workers * 20))
     chunks = [(items[i : i + size], on) for i in range(0, len(items), size)]
     out: dict[int, dict] = {}

@@ -727,6 +727,10 @@ def _load_c_postings():  # noqa: ANN202 - the compiled module, or None
 _C_POSTINGS = _load_c_postings()
 
 
+#: whether a stored status code (``STATUSES``) is a dead one
+_DEAD_CODE = np.array([i < len(STATUSES) and STATUSES[i] in DEAD_STATUSES for i in range(256)], dtype=bool)
+
+
 def _distinct(x: np.ndarray) -> np.ndarray:
     """The sorted distinct values of ``x``: ``np.unique`` by sorting, without its hash table (numpy 2.x), which
     took three to four times as long on a query's postings (5 % of a gazette mark's judging, session 17)."""
@@ -1007,7 +1011,6 @@ class TrademarkIndex:
         shares_group = np.zeros(len(rows), dtype=bool)
         fdate = np.zeros(len(rows), dtype=np.int64)
         keep = np.ones(len(rows), dtype=bool)
-        dead_codes = np.array([i for i, s in enumerate(STATUSES) if s in DEAD_STATUSES], dtype=np.uint8)
         for si, seg in enumerate(self.segments):
             m = segs == si
             if not m.any():
@@ -1020,7 +1023,7 @@ class TrademarkIndex:
             shares_group[m] = sg
             fdate[m] = np.asarray(seg.fdate[r])
             if not dead:
-                keep[m] = ~np.isin(np.asarray(seg.status[r]), dead_codes)
+                keep[m] = ~_DEAD_CODE[np.asarray(seg.status[r])]
         segs, rows, shares_group, fdate = segs[keep], rows[keep], shares_group[keep], fdate[keep]
         if not len(rows):
             return

@@ -247,6 +247,12 @@ def _cached(path: str) -> RuleSet:
     return parse_rules(Path(path))
 
 
+@functools.lru_cache(maxsize=1)
+def _default_path() -> str:
+    return str(DEFAULT_PATH.resolve())
+
+
 def load_rules(path: Path | None = None) -> RuleSet:
-    """The rules, parsed once per path (the default file ships with the package)."""
-    return _cached(str((path or DEFAULT_PATH).resolve()))
+    """The rules, parsed once per path (the default file ships with the package). The default path is resolved
+    once: the search asks for the rules once a query, and resolving is a system call per part of the path."""
+    return _cached(str(path.resolve()) if path is not None else _default_path())

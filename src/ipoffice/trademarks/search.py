@@ -15,6 +15,7 @@ too and say so in their goods reason. ``judge`` makes every hit, for both paths 
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -37,7 +38,8 @@ from ipoffice.trademarks.index import (
     split_probe,
 )
 from ipoffice.trademarks.keys import _judge
-from ipoffice.trademarks.similarity import compare
+from ipoffice.trademarks.rules import load_rules
+from ipoffice.trademarks.similarity import _TRANSLIT_MIN, TRANSLIT_SCORE, compare
 
 DEAD = {"expired", "invalidated", "cancelled", "refused", "withdrawn"}
 GOODS_RULE = "tmg2021-5.2"
@@ -205,10 +207,7 @@ def rank(hits: list[dict]) -> list[dict]:
 
 def _weak_bound(on: dt.date | None) -> float:
     """The highest score a mark sharing only meaning or transliteration keys can reach (5.1.6, 5.3.3)."""
-    from ipoffice.trademarks.rules import load_rules
-    from ipoffice.trademarks.similarity import TRANSLIT_SCORE
-
-    rules = load_rules().in_force(on or dt.date.today())
+    rules = _judge().rules if on is None else load_rules().in_force(on)  # today's: worked out once a day
     return max([TRANSLIT_SCORE] + [rules[c].score for c in ("tmg2021-5.5.1.6", "tmg2021-5.5.3.3") if c in rules])
 
 
@@ -221,8 +220,6 @@ def translit_best(han: str, latin: str, words: tuple[str, ...], at_least: float 
 def _translit_possible(qp: translit.Profile, tm: Any) -> bool:
     """Whether a candidate can be a transliteration of the application (profile stored in the index, or made
     from its text for a candidate that has none)."""
-    from ipoffice.trademarks.similarity import _TRANSLIT_MIN
-
     stored = getattr(tm, "translit", None)
     try:
         tp = translit.decode(stored) if stored is not None else translit.profile(tm.mark)
@@ -234,8 +231,6 @@ def _translit_possible(qp: translit.Profile, tm: Any) -> bool:
 def sound_test(mark: str) -> Callable[[str], bool] | None:
     """The transliteration pre-test of ``mark`` for the index's candidates (``TrademarkIndex.weak_candidates``);
     None for text ``normalize`` refuses (``judge_split`` then tests each candidate itself)."""
-    from ipoffice.trademarks.similarity import _TRANSLIT_MIN
-
     try:
         return translit.SoundTest(translit.profile(mark), _TRANSLIT_MIN).stored
     except ValueError:
@@ -260,10 +255,6 @@ def judge_split(
     ``compare`` can pass. The hits
     are those the exhaustive search returns (tests/trademarks/test_tm_index.py compares them).
     """
-    import bisect
-
-    from ipoffice.trademarks.similarity import TRANSLIT_SCORE
-
     linked = linked if linked is not None else linked_groups(q.groups)
     hits, dead = judge(q, strong, on=on, linked=linked)
     keys = {False: sorted(map(_order, hits)), True: sorted(map(_order, dead))}
