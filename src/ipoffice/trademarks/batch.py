@@ -41,6 +41,7 @@ import numpy as np
 
 from ipoffice.trademarks.index import (
     GoodsFilter,
+    LazyMark,
     RegisterMark,
     TrademarkIndex,
     class_mask,
@@ -293,7 +294,8 @@ def _judge_one(
     probe: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
 ) -> dict:
     f = _goods_filter(q)
-    strong_marks = [idx.row(idx.segments[s], r) for s, r in sorted(strong)]
+    # read as far as judging needs: goods only for the few that become hits (about 1 in 90)
+    strong_marks = [LazyMark(idx, s, r, None) for s, r in sorted(strong)]
     _strong_h, meaning, translit = probe if probe is not None else split_probe(q.mark)
     weak = idx.weak_candidates(
         meaning,

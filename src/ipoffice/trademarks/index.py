@@ -621,7 +621,7 @@ class LazyMark:
         s = self._idx.segments[self._seg]
         return s.text("translit", self._row) if s.translit_off is not None else None
 
-    def __init__(self, idx: TrademarkIndex, seg: int, row: int, shares_group: bool):
+    def __init__(self, idx: TrademarkIndex, seg: int, row: int, shares_group: bool | None):
         s = idx.segments[seg]
         self._idx, self._seg, self._row, self._full = idx, seg, row, None
         self.number = s.text("numbers", row)
@@ -910,7 +910,7 @@ class TrademarkIndex:
         rank_groups: set[str] | None = None,
         need: list[tuple[list[np.ndarray], np.ndarray]] | None = None,
         sound_test: Callable[[str], bool] | None = None,
-    ) -> tuple[list[RegisterMark], WeakStream]:
+    ) -> tuple[list[LazyMark], WeakStream]:
         """(marks sharing a strong key, (mark, shares a meaning key) for marks sharing only weak keys).
 
         ``probes`` are the (strong, meaning, transliteration) hashes of ``split_probe``. Weak-only marks come
@@ -920,7 +920,8 @@ class TrademarkIndex:
         """
         strong, meaning, translit = probes
         first = self._gids(strong, f)
-        strong_rows = [self.row(self.segments[s], int(i)) for s, rows in self._by_segment(first) for i in rows]
+        # read as far as judging needs (``LazyMark``): goods only for those that become hits
+        strong_rows = [LazyMark(self, s, i, None) for s, rows in self._by_segment(first) for i in rows.tolist()]
         return strong_rows, self.weak_candidates(
             meaning, translit, f, dead=dead, exclude=first, rank_groups=rank_groups, need=need, sound_test=sound_test
         )
