@@ -80,3 +80,28 @@ def test_index_reads_the_same_rows_in_c_and_numpy(c_postings, monkeypatch):
             got.append([idx._gids(p, f) for probe in probes for p in probe for f in filters])
         assert sum(len(x) for x in got[0]) > 1000
         assert all(np.array_equal(a, b) for a, b in zip(*got, strict=True))
+
+
+def test_sound_passes_is_the_stored_test(c_postings):
+    """The pre-test read from the stored bytes decides as ``SoundTest.stored`` on the text, for Chinese, Latin and
+    mixed queries against real marks' profiles, odd stored forms included (no parts, empty entries)."""
+    from ipoffice.trademarks import translit
+    from ipoffice.trademarks.similarity import _TRANSLIT_MIN
+    from tests.trademarks.test_tm_index import real_sample
+
+    marks = real_sample(400, 200)
+    texts = [translit.encode_mark(m) for m in marks]
+    P, E, F, V = translit._PART, translit._ENTRY, translit._FIELD, translit._VARIANT
+    texts += ["", P, "TSL", f"TSL{F}tesila{E}{P}", f"{P}tesla{F}TSL{V}{E}{F}", f"{E}{P}{E}x{F}{V}TS", "ü" + F + P]
+    enc = [t.encode("utf-8") for t in texts]
+    off = np.zeros(len(enc) + 1, dtype=np.int64)
+    np.cumsum([len(e) for e in enc], out=off[1:])
+    data = np.frombuffer(b"".join(enc), dtype=np.uint8)
+    passed = 0
+    for q in marks[::9] + ["特斯拉", "TESLA", "耐克NIKE", "BMW", "宝马"]:
+        test = translit.SoundTest(translit.profile(q), _TRANSLIT_MIN)
+        for i, t in enumerate(texts):
+            want = translit.SoundTest(translit.profile(q), _TRANSLIT_MIN).stored(t)
+            assert c_postings.sound_passes(test, data, off, i) == want, (q, t)
+            passed += want
+    assert passed > 20  # real passes were compared, not only failures

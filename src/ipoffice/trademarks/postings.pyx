@@ -14,6 +14,7 @@ of a segment is never used by two threads at once, and it is left all zero on re
 
 import numpy as np
 
+from cpython.unicode cimport PyUnicode_DecodeUTF8
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint64_t
 
 
@@ -74,3 +75,65 @@ def goods_rows(const int32_t[::1] kpos, const int64_t[::1] lo, const int64_t[::1
     for k in range(count):
         scratch[out[k]] = 0
     return np.sort(out_a[:count])
+
+
+cdef inline str _text(const uint8_t[::1] data, Py_ssize_t a, Py_ssize_t b):
+    return PyUnicode_DecodeUTF8(<const char*>&data[0] + a, b - a, NULL)
+
+
+cdef inline Py_ssize_t _find(const uint8_t[::1] data, Py_ssize_t a, Py_ssize_t b, uint8_t sep) noexcept:
+    """The first position of ``sep`` in ``data[a:b]``, or ``b``."""
+    while a < b and data[a] != sep:
+        a += 1
+    return a
+
+
+def sound_passes(test, const uint8_t[::1] data, const int64_t[::1] off, Py_ssize_t row):
+    """``test.stored(profile text of row)`` (``translit.SoundTest``), read from the stored bytes (``translit.encode``:
+    parts split by 0x1f, entries by 0x1e, fields by 0x1d, variants by 0x1c) without making the text or its pieces;
+    only the skeletons the test looks up become strings."""
+    cdef Py_ssize_t a = off[row], end = off[row + 1], part, e, e_end, f, v, v_end
+    part = _find(data, a, end, 0x1f)
+    if part > a and test.q_latin:
+        memo = test._han
+        e = a
+        while e <= part:
+            e_end = _find(data, e, part, 0x1e)
+            f = _find(data, e, e_end, 0x1d)
+            if f > e:
+                key = _text(data, e, f)
+                got = memo.get(key)
+                if got is None:
+                    got = test.han_entry(key)
+                if got[0]:
+                    return True
+                if got[1]:
+                    py = _text(data, f + 1, e_end) if f < e_end else ""
+                    for lat in got[1]:
+                        if test._spelled(py, lat):
+                            return True
+            e = e_end + 1
+    if part + 1 < end and test.q_han:
+        memo = test._latin
+        e = part + 1
+        while e <= end:
+            e_end = _find(data, e, end, 0x1e)
+            f = _find(data, e, e_end, 0x1d)
+            v = f + 1
+            while v <= e_end:
+                v_end = _find(data, v, e_end, 0x1c)
+                if v_end > v:
+                    key = _text(data, v, v_end)
+                    got = memo.get(key)
+                    if got is None:
+                        got = test.latin_entry(key)
+                    if got[0]:
+                        return True
+                    if got[1]:
+                        lat = _text(data, e, f)
+                        for py in got[1]:
+                            if test._spelled(py, lat):
+                                return True
+                v = v_end + 1
+            e = e_end + 1
+    return False

@@ -18,7 +18,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -228,11 +228,11 @@ def _translit_possible(qp: translit.Profile, tm: Any) -> bool:
     return translit.possible(qp, tp, _TRANSLIT_MIN)
 
 
-def sound_test(mark: str) -> Callable[[str], bool] | None:
+def sound_test(mark: str) -> translit.SoundTest | None:
     """The transliteration pre-test of ``mark`` for the index's candidates (``TrademarkIndex.weak_candidates``);
     None for text ``normalize`` refuses (``judge_split`` then tests each candidate itself)."""
     try:
-        return translit.SoundTest(translit.profile(mark), _TRANSLIT_MIN).stored
+        return translit.SoundTest(translit.profile(mark), _TRANSLIT_MIN)
     except ValueError:
         return None
 

@@ -209,21 +209,27 @@ class SoundTest:
         got = memo[key] = (plain, tuple(spelled))
         return got
 
+    def han_entry(self, a: str) -> tuple[bool, tuple[str, ...]]:
+        """``_aligning`` of a candidate's Chinese skeleton ``a`` with the query's Latin variants, kept."""
+        return self._han.get(a) or self._aligning(self._han, a, ((a, b, lat) for lat, b in self.q_latin))
+
+    def latin_entry(self, b: str) -> tuple[bool, tuple[str, ...]]:
+        """``_aligning`` of a candidate's Latin skeleton ``b`` with the query's Chinese variants, kept."""
+        return self._latin.get(b) or self._aligning(self._latin, b, ((a, b, py) for a, py in self.q_han))
+
     def __call__(self, cand: Profile) -> bool:
         return self.stored(encode(cand))
 
     def stored(self, s: str) -> bool:
         """The test on a stored profile (``encode``), read only as far as the query needs: its Chinese part for
         a query with Latin, its Latin part for one with Chinese. An empty one (text ``normalize`` refused)
-        never passes."""
+        never passes. ``postings.sound_passes`` runs the same steps on the index's bytes."""
         han_s, _, latin_s = s.partition(_PART)
         if han_s and self.q_latin:
             for e in han_s.split(_ENTRY):
                 a, _, py = e.partition(_FIELD)
                 if a:
-                    plain, spelled = self._han.get(a) or self._aligning(
-                        self._han, a, ((a, b, lat) for lat, b in self.q_latin)
-                    )
+                    plain, spelled = self.han_entry(a)
                     if plain or any(self._spelled(py, lat) for lat in spelled):
                         return True
         if latin_s and self.q_han:
@@ -231,9 +237,7 @@ class SoundTest:
                 lat, _, vs = e.partition(_FIELD)
                 for b in vs.split(_VARIANT):
                     if b:
-                        plain, spelled = self._latin.get(b) or self._aligning(
-                            self._latin, b, ((a, b, py) for a, py in self.q_han)
-                        )
+                        plain, spelled = self.latin_entry(b)
                         if plain or any(self._spelled(py, lat) for py in spelled):
                             return True
         return False
