@@ -43,14 +43,14 @@ def test_key_ranges_are_searchsorted(c_postings):
 
 def test_goods_rows_are_the_distinct_rows_on_the_goods(c_postings):
     rng = np.random.default_rng(18)
-    rows = 50_000
+    rows = 50_003  # not a whole number of bytes
     kpos = rng.integers(0, rows, 400_000).astype(np.int32)
-    scratch = np.zeros(rows, dtype=np.uint8)
+    scratch = np.zeros((rows + 7) // 8, dtype=np.uint8)
     for share in (0.0, 0.05, 0.5, 1.0):
         on = rng.random(rows) < share
         lo = np.sort(rng.integers(0, len(kpos), 200))
         hi = np.minimum(lo + rng.integers(0, 3_000, 200), len(kpos))
-        got = c_postings.goods_rows(kpos, lo, hi, on.view(np.uint8), scratch)
+        got = c_postings.goods_rows(kpos, lo, hi, np.packbits(on), scratch)
         every = np.concatenate([kpos[a:b] for a, b in zip(lo, hi, strict=True)])
         assert np.array_equal(got, np.unique(every[on[every]]).astype(np.int64)), share
         assert got.dtype == np.int64 and not scratch.any()  # left clean for the next query
@@ -97,11 +97,29 @@ def test_sound_passes_is_the_stored_test(c_postings):
     off = np.zeros(len(enc) + 1, dtype=np.int64)
     np.cumsum([len(e) for e in enc], out=off[1:])
     data = np.frombuffer(b"".join(enc), dtype=np.uint8)
+    profiles = c_postings.Profiles(data, off)
     passed = 0
     for q in marks[::9] + ["特斯拉", "TESLA", "耐克NIKE", "BMW", "宝马"]:
         test = translit.SoundTest(translit.profile(q), _TRANSLIT_MIN)
         for i, t in enumerate(texts):
             want = translit.SoundTest(translit.profile(q), _TRANSLIT_MIN).stored(t)
             assert c_postings.sound_passes(test, data, off, i) == want, (q, t)
+            assert profiles.passes(test, i) == want, (q, t)
             passed += want
     assert passed > 20  # real passes were compared, not only failures
+
+
+def test_rank_order_is_lexsort():
+    """The packed-key sort of the weak lists gives ``lexsort``'s order (ties in list order) and its blocks."""
+    rng = np.random.default_rng(19)
+    for n in (0, 1, 7, 13_000):
+        shares = rng.random(n) < 0.3
+        fdate = np.where(rng.random(n) < 0.05, 0, rng.integers(730_000, 730_400, n)).astype(np.int32)
+        order, block = tmi._rank_order(shares, fdate)
+        want = np.lexsort((np.where(fdate == 0, np.iinfo(np.int64).min, fdate), ~shares))
+        assert np.array_equal(order, want), n
+        pairs = list(zip(shares[want].tolist(), fdate[want].tolist(), strict=True))
+        assert all((pairs[i] == pairs[i - 1]) == (block[i] == block[i - 1]) for i in range(1, n))
+        slow, slow_block = tmi._rank_order(shares, fdate.astype(np.int64) + (1 << 22))  # past the packed key
+        assert np.array_equal(slow, want)
+        assert all((pairs[i] == pairs[i - 1]) == (slow_block[i] == slow_block[i - 1]) for i in range(1, n))
