@@ -119,26 +119,15 @@ cdef bint _passes(test, const uint8_t[::1] data, const int64_t[::1] off, Py_ssiz
     cdef Py_ssize_t a = off[row], end = off[row + 1], part, e, e_end, f, v, v_end
     part = _find(data, a, end, 0x1f)
     if part > a and test.q_latin:
-        memo = test._han
         e = a
         while e <= part:
             e_end = _find(data, e, part, 0x1e)
             f = _find(data, e, e_end, 0x1d)
-            if f > e:
-                key = _text(data, e, f)
-                got = memo.get(key)
-                if got is None:
-                    got = test.han_entry(key)
-                if got[0]:
-                    return True
-                if got[1]:
-                    py = _text(data, f + 1, e_end) if f < e_end else ""
-                    for lat in got[1]:
-                        if test._spelled(py, lat):
-                            return True
+            # a Chinese skeleton, and its pinyin for the spelling test
+            if f > e and _entry_passes(test, test._han, test.han_entry, _text(data, e, f), data, f + 1, e_end, True):
+                return True
             e = e_end + 1
     if part + 1 < end and test.q_han:
-        memo = test._latin
         e = part + 1
         while e <= end:
             e_end = _find(data, e, end, 0x1e)
@@ -146,18 +135,29 @@ cdef bint _passes(test, const uint8_t[::1] data, const int64_t[::1] off, Py_ssiz
             v = f + 1
             while v <= e_end:
                 v_end = _find(data, v, e_end, 0x1c)
-                if v_end > v:
-                    key = _text(data, v, v_end)
-                    got = memo.get(key)
-                    if got is None:
-                        got = test.latin_entry(key)
-                    if got[0]:
-                        return True
-                    if got[1]:
-                        lat = _text(data, e, f)
-                        for py in got[1]:
-                            if test._spelled(py, lat):
-                                return True
+                # a Latin skeleton variant, and the Latin text for the spelling test
+                if v_end > v and _entry_passes(
+                    test, test._latin, test.latin_entry, _text(data, v, v_end), data, e, f, False
+                ):
+                    return True
                 v = v_end + 1
             e = e_end + 1
+    return False
+
+
+cdef bint _entry_passes(test, dict memo, fill, str key, const uint8_t[::1] data, Py_ssize_t s, Py_ssize_t t,
+                        bint han) except -1:
+    """One skeleton's answer (``SoundTest.han_entry`` / ``latin_entry``, kept in ``memo``): aligned, or spelled
+    close to one of the query's texts (``data[s:t]`` is the candidate's own: pinyin for a Chinese skeleton, the
+    Latin text for a Latin one)."""
+    got = memo.get(key)
+    if got is None:
+        got = fill(key)
+    if got[0]:
+        return True
+    if got[1]:
+        mine = _text(data, s, t) if s < t else ""
+        for other in got[1]:
+            if test._spelled(mine, other) if han else test._spelled(other, mine):
+                return True
     return False
