@@ -764,8 +764,8 @@ def _rank_order(shares_group: np.ndarray, fdate: np.ndarray) -> tuple[np.ndarray
     """(order, block): ``np.lexsort((fdate, ~shares_group))`` (sharing a group first, then filing date, none
     first, then the list's own order) and, in that order, a value equal within a block of equal (goods, date).
 
-    One key packs goods, date and position, all distinct, so a plain sort gives the stable order: a fifth of
-    the time of ``lexsort``'s merge sort on a transliteration list of 13,000 marks (session 17)."""
+    One key packs goods, date and position, all distinct, so a plain sort gives the stable order: a twelfth of
+    the time of ``lexsort`` on a transliteration list of 13,000 marks (53 against 625 us, session 17)."""
     n = len(fdate)
     if n < (1 << 24) and (not n or (fdate.min() >= 0 and fdate.max() < (1 << 21))):
         key = ((~shares_group).astype(np.int64) << 45) | (fdate.astype(np.int64) << 24) | np.arange(n)
