@@ -85,9 +85,10 @@ def test_index_reads_the_same_rows_in_c_and_numpy(c_postings, monkeypatch):
 def test_sound_passes_is_the_stored_test(c_postings):
     """The pre-test read from the stored bytes decides as ``SoundTest.stored`` on the text, for Chinese, Latin and
     mixed queries against real marks' profiles, odd stored forms included (no parts, empty entries)."""
+    from tests.trademarks.test_tm_index import real_sample
+
     from ipoffice.trademarks import translit
     from ipoffice.trademarks.similarity import _TRANSLIT_MIN
-    from tests.trademarks.test_tm_index import real_sample
 
     marks = real_sample(400, 200)
     texts = [translit.encode_mark(m) for m in marks]
