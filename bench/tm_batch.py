@@ -74,6 +74,10 @@ def judge_only(idx, gazette: list[dict], n: int, dump: Path | None) -> dict:  # 
     strong: dict[int, list[tuple[int, int]]] = {}
     for gid, sid, row in _duckdb_candidates(idx, queries, 1, probes):
         strong.setdefault(int(gid), []).append((int(sid), int(row)))
+    for seg in idx.segments:  # as run_gazette makes them before its workers fork
+        seg.prepare_goods(len(idx.groups))
+        if seg.fast_postings:
+            seg.key_buckets()
     warm, timed = queries[-20:], queries[:n]
     out = {}
     with frozen_heap():  # as run_gazette's judging workers run
