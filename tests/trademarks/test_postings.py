@@ -57,7 +57,7 @@ def test_goods_rows_are_the_distinct_rows_on_the_goods(c_postings):
 
 
 def test_index_reads_the_same_rows_in_c_and_numpy(c_postings, monkeypatch):
-    from tests.trademarks.test_tm_index import real_sample, with_goods
+    from test_tm_index import real_sample, with_goods  # beside this file (pytest puts its folder on the path)
 
     rows = with_goods(real_sample(300, 150))
     import tempfile
@@ -85,7 +85,7 @@ def test_index_reads_the_same_rows_in_c_and_numpy(c_postings, monkeypatch):
 def test_sound_passes_is_the_stored_test(c_postings):
     """The pre-test read from the stored bytes decides as ``SoundTest.stored`` on the text, for Chinese, Latin and
     mixed queries against real marks' profiles, odd stored forms included (no parts, empty entries)."""
-    from tests.trademarks.test_tm_index import real_sample
+    from test_tm_index import real_sample
 
     from ipoffice.trademarks import translit
     from ipoffice.trademarks.similarity import _TRANSLIT_MIN
