@@ -538,8 +538,7 @@ class _Segment:
         of the map (about 10 ms at 1M marks, once a group); the bitmap kept is an eighth of a byte a mark."""
         bits = self._group_bits.get(b)
         if bits is None:
-            col = np.ascontiguousarray(self.gmask[:, b // 64])
-            bits = self._group_bits[b] = np.packbits(((col >> np.uint64(b % 64)) & np.uint64(1)).astype(bool))
+            bits = self._group_bits[b] = _packed_bit(np.ascontiguousarray(self.gmask[:, b // 64]), b % 64)
         return bits
 
     def prepare_goods(self, groups: int) -> None:
@@ -554,7 +553,7 @@ class _Segment:
                 continue
             col = np.ascontiguousarray(self.gmask[:, w])
             for b in missing:
-                self._group_bits[b] = np.packbits(((col >> np.uint64(b % 64)) & np.uint64(1)).astype(bool))
+                self._group_bits[b] = _packed_bit(col, b % 64)
 
     @classmethod
     def load(cls, path: Path) -> _Segment:
@@ -726,6 +725,11 @@ class GoodsFilter:
     classes: set[int] = field(default_factory=set)
     groups: set[str] = field(default_factory=set)
     before: dt.date | None = None
+
+
+def _packed_bit(words: np.ndarray, bit: int) -> np.ndarray:
+    """Bit ``bit`` of each 64-bit word, packed (1 bit a row): a group's row bitmap from its group-mask column."""
+    return np.packbits(((words >> np.uint64(bit)) & np.uint64(1)).astype(bool))
 
 
 def key_buckets(khash: np.ndarray) -> tuple[int, np.ndarray]:
